@@ -1,0 +1,230 @@
+"""Where the data lives, and the one way it changes.
+
+The database file at `db_path` is never modified in place. A write (an import, a settings
+change, a saved scenario) copies it to a private file, changes the copy, checkpoints it and
+renames it over the original (`os.replace`, atomic on POSIX) while holding an exclusive lock
+on `<db>.lock`. So:
+- a reader always sees a whole database, the one before or the one after a write;
+- a write killed at any point (even SIGKILL) leaves the previous file untouched, and at worst a
+  stale private copy, removed by the next write;
+- readers open the file read-only and are never blocked by a writer (DuckDB's file lock is on
+  the private copy, which no reader opens). A reader notices a new version by `version()`
+  (inode and mtime) and reopens.
+
+Two files: the data (canonical tables, import log, rejects, dataset settings such as the store
+time zone) and the state (user settings and saved what-if scenarios), so that changing a
+setting never rewrites the order history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from dashboard.contract import TABLES, create_table_sql
+
+DEFAULT_DB = Path("data") / "dashboard.duckdb"
+MACROS = Path(__file__).resolve().parent.parent / "queries" / "_filters.sql"
+
+META_SQL = [
+    """create table if not exists imports (
+      import_id integer primary key,
+      started_at timestamptz,
+      finished_at timestamptz,
+      command varchar
+    )""",
+    """create table if not exists import_files (
+      file_id integer primary key,
+      import_id integer,
+      file varchar,
+      table_name varchar,
+      source_kind varchar,
+      status varchar,
+      message varchar,
+      columns varchar[],
+      rows_read bigint,
+      rows_loaded bigint,
+      rows_rejected bigint,
+      rows_blank bigint,
+      rows_inserted bigint,
+      rows_replaced bigint,
+      notes varchar[]
+    )""",
+    """create table if not exists rejects (
+      file_id integer,
+      file varchar,
+      row bigint,
+      column_name varchar,
+      value varchar,
+      reason varchar
+    )""",
+    """create table if not exists column_presence (
+      table_name varchar,
+      column_name varchar
+    )""",
+    """create table if not exists dataset (
+      key varchar primary key,
+      value varchar
+    )""",
+    """create table if not exists sku_attributes (
+      sku varchar primary key,
+      family varchar,
+      supplier varchar
+    )""",
+]
+
+STATE_SQL = [
+    """create table if not exists settings (
+      key varchar primary key,
+      value json
+    )""",
+    """create table if not exists scenarios (
+      name varchar primary key,
+      saved_at timestamptz,
+      spec json
+    )""",
+]
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The data file: the argument, else $DASHBOARD_DB, else data/dashboard.duckdb."""
+    return Path(path or os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
+
+
+def state_path(path: str | os.PathLike | None = None) -> Path:
+    """The state file that goes with a data file: `x.duckdb` -> `x.state.duckdb`."""
+    data = db_path(path)
+    return data.with_name(data.stem + ".state" + data.suffix)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TABLES.values():
+        con.execute(create_table_sql(table))
+    for sql in META_SQL:
+        con.execute(sql)
+    for statement in MACROS.read_text(encoding="utf-8").split(";\n"):
+        if statement.strip() and not all(
+            line.startswith("--") for line in statement.strip().splitlines()
+        ):
+            con.execute(statement)
+
+
+def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:
+    """Family and supplier per sku, for filters: skus first, supplier falling back to the
+    sku's latest inbound row (by created_at, then po_id)."""
+    con.execute("delete from sku_attributes")
+    con.execute(
+        """
+        insert into sku_attributes
+        with all_skus as (
+            select sku from order_lines union select sku from skus union select sku from inbound
+        ),
+        latest_inbound as (
+            select sku, arg_max(supplier, (created_at, po_id)) as supplier
+            from inbound where supplier is not null group by sku
+        )
+        select all_skus.sku, skus.family, coalesce(skus.supplier, latest_inbound.supplier)
+        from all_skus
+        left join skus on all_skus.sku = skus.sku
+        left join latest_inbound on all_skus.sku = latest_inbound.sku
+        """
+    )
+
+
+def create_state_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for sql in STATE_SQL:
+        con.execute(sql)
+
+
+def version(path: Path) -> tuple[int, int] | None:
+    """Changes whenever a write lands (a new file replaces the old one)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the current version of the file (created empty if absent)."""
+    if not path.exists():
+        ensure(path)
+    return duckdb.connect(str(path), read_only=True)
+
+
+def ensure(path: Path) -> None:
+    """Create the file with its schema if it does not exist yet."""
+    if path.exists():
+        return
+    is_state = path.name.endswith(".state" + path.suffix)
+    with writing(path, schema=create_state_schema if is_state else create_schema):
+        pass
+
+
+def _clean_stale_copies(path: Path) -> None:
+    for stale in path.parent.glob(f".{path.name}.*.tmp*"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def writing(path: Path, schema=create_schema) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a private copy of `path`, swapped in when the block ends.
+
+    If the block raises (or the process dies), the copy is dropped and `path` is unchanged.
+    Writers are serialised by an exclusive lock; readers are never blocked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _clean_stale_copies(path)  # left by a killed writer; we hold the lock
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            if path.exists():
+                shutil.copyfile(path, tmp)
+            con = duckdb.connect(str(tmp))
+            try:
+                schema(con)
+                yield con
+                con.execute("checkpoint")
+            except BaseException:
+                con.close()
+                _clean_stale_copies(path)
+                raise
+            con.close()
+            _fsync(tmp)
+            os.replace(tmp, path)
+            _fsync(path.parent)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def presence(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Which canonical tables and columns the loaded exports carry.
+
+    A table is absent from the result when no export has been loaded into it. A column that is
+    present but empty is data; a column no export carried is missing.
+    """
+    rows = con.execute("select table_name, column_name from column_presence").fetchall()
+    out: dict[str, set[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, set()).add(column)
+    return out
+
+
+def dataset_settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select key, value from dataset").fetchall())
