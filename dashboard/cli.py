@@ -121,11 +121,16 @@ def cmd_app(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    db_help = "database file (default $DASHBOARD_DB or data/dashboard.duckdb)"
     p = argparse.ArgumentParser(prog="dashboard", description=__doc__)
-    p.add_argument("--db", help="database file (default $DASHBOARD_DB or data/dashboard.duckdb)")
+    p.add_argument("--db", help=db_help)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("import", help="import export files or folders (CSV, Parquet, ZIP)")
+    s = sub.add_parser(
+        "import", parents=[common], help="import export files or folders (CSV, Parquet, ZIP)"
+    )
     s.add_argument("paths", nargs="+")
     s.add_argument("--mapping", help="TOML mapping file for an export the app does not know")
     s.add_argument("--timezone", help="store time zone, e.g. Europe/Berlin (default: kept, UTC)")
@@ -133,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_import)
 
-    s = sub.add_parser("demo", help="generate the demo history and import it")
+    s = sub.add_parser("demo", parents=[common], help="generate the demo history and import it")
     s.add_argument("--orders", type=int, default=20_000)
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--out", default=str(DEMO_DIR), help="folder for the generated CSVs")
@@ -141,7 +146,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(fn=cmd_demo)
 
-    s = sub.add_parser("report", help="print every figure as JSON, or write the weekly pack")
+    s = sub.add_parser(
+        "report", parents=[common], help="print every figure as JSON, or write the weekly pack"
+    )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--week", help="ISO week, e.g. 2026-W47")
     g.add_argument("--quarter", help="e.g. 2026-Q3")
@@ -154,7 +161,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="output file")
     s.set_defaults(fn=cmd_report)
 
-    s = sub.add_parser("app", help="run the dashboard")
+    s = sub.add_parser("app", parents=[common], help="run the dashboard")
     s.add_argument("--port", type=int, default=8501)
     s.set_defaults(fn=cmd_app)
     return p
