@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -103,6 +104,12 @@ def state_path(path: str | os.PathLike | None = None) -> Path:
     return data.with_name(data.stem + ".state" + data.suffix)
 
 
+def schema_version() -> str:
+    """Changes when the tables or macros the code expects change."""
+    text = "\n".join([*map(create_table_sql, TABLES.values()), *META_SQL, MACROS.read_text()])
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in TABLES.values():
         con.execute(create_table_sql(table))
@@ -113,6 +120,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
             line.startswith("--") for line in statement.strip().splitlines()
         ):
             con.execute(statement)
+    con.execute("insert or replace into dataset values ('schema_version', ?)", [schema_version()])
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:
@@ -152,18 +160,34 @@ def version(path: Path) -> tuple[int, int] | None:
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the current version of the file (created empty if absent)."""
+    """A read-only connection to the current version of the file.
+
+    Creates the file if absent, and upgrades one written by an older version of the code
+    (new tables, new macros) before opening it.
+    """
     if not path.exists():
         ensure(path)
+    con = duckdb.connect(str(path), read_only=True)
+    if is_state_path(path):
+        return con
+    row = con.execute("select value from dataset where key = 'schema_version'").fetchone()
+    if row and row[0] == schema_version():
+        return con
+    con.close()
+    with writing(path):
+        pass
     return duckdb.connect(str(path), read_only=True)
+
+
+def is_state_path(path: Path) -> bool:
+    return path.name.endswith(".state" + path.suffix)
 
 
 def ensure(path: Path) -> None:
     """Create the file with its schema if it does not exist yet."""
     if path.exists():
         return
-    is_state = path.name.endswith(".state" + path.suffix)
-    with writing(path, schema=create_state_schema if is_state else create_schema):
+    with writing(path, schema=create_state_schema if is_state_path(path) else create_schema):
         pass
 
 

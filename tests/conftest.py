@@ -27,7 +27,7 @@ def build_db(
             table = TABLES[name]
             given = list(rows[0]) if rows else [c for c in table.column_names]
             frame = pl.DataFrame(rows, schema={c: pl.String for c in given}, strict=False)
-            frame = frame.with_columns(pl.all().cast(pl.String))
+            frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index("fixture_row")
             con.register("fixture_rows", frame.to_arrow())
             exprs = []
             for column in table.columns:
@@ -37,10 +37,12 @@ def build_db(
                     )
                 elif column.name == "line_id":
                     exprs.append(
-                        "cast(row_number() over (partition by order_id) as varchar) as line_id"
+                        "cast(row_number() over (partition by order_id order by fixture_row) as varchar) as line_id"
                     )
                 elif column.name == "notice_id":
-                    exprs.append("cast(row_number() over () as varchar) as notice_id")
+                    exprs.append(
+                        "cast(row_number() over (order by fixture_row) as varchar) as notice_id"
+                    )
             for ts, local in table.date_columns.items():
                 if ts in given:
                     exprs.append(
