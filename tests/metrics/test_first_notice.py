@@ -3,7 +3,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from dashboard.metrics import first_notice
+from dashboard.metrics.controls import first_notice
 from dashboard.params import Filters, Period
 
 W47 = Period.week("2026-W47")  # 2026-11-16 .. 2026-11-22, as of Sunday 2026-11-22
