@@ -1,0 +1,168 @@
+-- allocation_inversions: is newer demand shipped before older delayed orders?
+-- Grain: one row per breakdown: 'total' (sku and po_id null), then 'sku' (one row per sku
+--   with an inversion), then 'receipt' (one row per sku and inbound receipt; po_id null for
+--   pairs before any receipt of the sku). Rows within a breakdown: lines_passed_over desc,
+--   units_shipped_ahead desc, sku asc, po_id asc.
+-- A pair (A, B) of lines of the same sku is an inversion at t = B.shipped_at when A is
+--   backordered, B.ordered_at > A.backordered_at, A.backordered_at <= t, A not shipped by t
+--   (shipped_at empty or > t) and not canceled by t (canceled_at empty or > t). A pair is in
+--   the period when t is. Its receipt: the sku's latest inbound receipt with received_at <= t
+--   (on equal received_at, the greatest po_id as text).
+-- Figures: lines_passed_over = distinct A; units_shipped_ahead = sum of qty over distinct B;
+--   pairs. received_at: the receipt's time (receipt rows only).
+-- Parameters: $from_date, $to_date; filters $channels, $suppliers, $families, $skus (both A
+--   and B are filtered lines; inbound through filtered_inbound).
+-- Inputs: order_lines (sku, qty, ordered_at, backordered_qty, backordered_at, shipped_at,
+--   canceled_at), inbound (po_id, sku, received_at).
+
+with lines as (
+    select * from filtered_lines($channels, $suppliers, $families, $skus)
+),
+
+shipped_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        qty,
+        ordered_at,
+        shipped_at
+    from lines
+    where shipped_date >= $from_date and shipped_date < $to_date
+),
+
+-- backordered lines that may be waiting at some t in the period: backordered by its end,
+-- not resolved before its start
+waiting_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        backordered_at,
+        shipped_at,
+        canceled_at
+    from lines
+    where
+        backordered_qty > 0
+        and backordered_date < $to_date
+        and (shipped_date is null or shipped_date >= $from_date)
+        and (canceled_date is null or canceled_date >= $from_date)
+        and sku in (select shipped_lines.sku from shipped_lines)
+),
+
+receipts as (
+    select
+        sku,
+        received_at,
+        max(po_id) as po_id
+    from filtered_inbound($channels, $suppliers, $families, $skus)
+    where
+        received_at is not null
+        and sku in (select shipped_lines.sku from shipped_lines)
+    group by sku, received_at
+),
+
+pairs as (
+    select
+        waiting_lines.order_id as a_order_id,
+        waiting_lines.line_id as a_line_id,
+        shipped_lines.order_id as b_order_id,
+        shipped_lines.line_id as b_line_id,
+        shipped_lines.sku
+    from waiting_lines
+    inner join shipped_lines
+        on
+            waiting_lines.sku = shipped_lines.sku
+            and waiting_lines.backordered_at < shipped_lines.ordered_at
+            and waiting_lines.backordered_at <= shipped_lines.shipped_at
+    where
+        (waiting_lines.shipped_at is null or waiting_lines.shipped_at > shipped_lines.shipped_at)
+        and (
+            waiting_lines.canceled_at is null
+            or waiting_lines.canceled_at > shipped_lines.shipped_at
+        )
+),
+
+passing_lines as (
+    select
+        shipped_lines.order_id,
+        shipped_lines.line_id,
+        shipped_lines.sku,
+        shipped_lines.qty,
+        receipts.po_id,
+        receipts.received_at
+    from shipped_lines
+    asof left join receipts
+        on
+            shipped_lines.sku = receipts.sku
+            and shipped_lines.shipped_at >= receipts.received_at
+    where exists (
+        select 1
+        from pairs
+        where
+            pairs.b_order_id = shipped_lines.order_id
+            and pairs.b_line_id = shipped_lines.line_id
+    )
+),
+
+pair_receipts as (
+    select
+        pairs.*,
+        passing_lines.po_id
+    from pairs
+    inner join passing_lines
+        on
+            pairs.b_order_id = passing_lines.order_id
+            and pairs.b_line_id = passing_lines.line_id
+),
+
+pair_counts as (
+    select
+        sku,
+        po_id,
+        grouping(sku, po_id) as grouping_id,
+        count(distinct row(a_order_id, a_line_id)) as lines_passed_over,
+        count(*) as pairs
+    from pair_receipts
+    group by grouping sets ((), (sku), (sku, po_id))
+),
+
+unit_counts as (
+    select
+        sku,
+        po_id,
+        grouping(sku, po_id) as grouping_id,
+        sum(qty) as units_shipped_ahead,
+        any_value(received_at) as received_at
+    from passing_lines
+    group by grouping sets ((), (sku), (sku, po_id))
+),
+
+final as (
+    select
+        case pair_counts.grouping_id
+            when 3 then 'total'
+            when 1 then 'sku'
+            else 'receipt'
+        end as breakdown,
+        pair_counts.sku,
+        pair_counts.po_id,
+        case when pair_counts.grouping_id = 0 then unit_counts.received_at end as received_at,
+        pair_counts.lines_passed_over,
+        coalesce(unit_counts.units_shipped_ahead, 0) as units_shipped_ahead,
+        pair_counts.pairs
+    from pair_counts
+    left join unit_counts
+        on
+            pair_counts.grouping_id = unit_counts.grouping_id
+            and pair_counts.sku is not distinct from unit_counts.sku
+            and pair_counts.po_id is not distinct from unit_counts.po_id
+)
+
+select * from final
+order by
+    case breakdown when 'total' then 0 when 'sku' then 1 else 2 end,
+    lines_passed_over desc,
+    units_shipped_ahead desc,
+    sku asc,
+    po_id asc
