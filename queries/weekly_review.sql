@@ -1,0 +1,261 @@
+-- weekly_review: how did the headline of each weekly check move over the last 13 weeks?
+-- Grain: one row per ISO week, W-12 .. W (13 rows, oldest first); W is the period's week.
+--   A week's as-of day is its Sunday, or $as_of when that is earlier.
+-- Figures, each equal to its single-week metric for that week and as-of day:
+--   line_rate = backordered lines / lines ordered in the week (backorder_rate);
+--   open_backordered_lines = backordered lines open as of the as-of day, and
+--   share_aged_15_plus = those with age_days >= 15 / them (backorder_age);
+--   promise_hit_rate = hits / backordered lines shipped in the week with a promise;
+--   supplier_on_time_rate = inbound rows received by their eta / received in the week;
+--   cancel_rate = canceled / backordered lines resolved in the week;
+--   backorder_split_cost = shipping + handling of extra shipments shipped in the week, over
+--     orders with a backordered line (split_shipment_cost);
+--   contacts_per_backordered_order = contacts / backordered orders resolved in the week.
+--   Counts beside each rate; empty denominators give null.
+-- Parameters: $from_date (Monday of W), $as_of; filters $channels, $suppliers, $families, $skus.
+-- Inputs: order_lines, inbound, shipments, contacts; sku_attributes for filters.
+
+with week_starts as (
+    select cast($from_date as date) - cast(7 * steps.weeks_back as integer) as week_start
+    from range(13) as steps (weeks_back)
+),
+
+weeks as (
+    select
+        week_start,
+        week_start + 7 as week_end,
+        least(week_start + 6, cast($as_of as date)) as week_as_of
+    from week_starts
+),
+
+bounds as (
+    select
+        min(week_start) as first_day,
+        max(week_end) as end_day,
+        min(week_as_of) as first_as_of,
+        max(week_as_of) as last_as_of
+    from weeks
+),
+
+lines as (
+    select
+        order_id,
+        ordered_date,
+        backordered_date,
+        shipped_date,
+        canceled_date,
+        promised_ship_date,
+        coalesce(backordered_qty, 0) > 0 as is_backordered,
+        coalesce(shipped_date, canceled_date) as resolved_date
+    from filtered_lines($channels, $suppliers, $families, $skus)
+),
+
+backordered_lines as (
+    select * from lines
+    where is_backordered
+),
+
+ordered_counts as (
+    select
+        cast(date_trunc('week', lines.ordered_date) as date) as week_start,
+        count(*) as count_lines,
+        count(*) filter (where lines.is_backordered) as count_backordered_lines
+    from lines, bounds
+    where lines.ordered_date >= bounds.first_day and lines.ordered_date < bounds.end_day
+    group by week_start
+),
+
+open_candidates as (
+    select
+        backordered_lines.backordered_date,
+        backordered_lines.shipped_date,
+        backordered_lines.canceled_date
+    from backordered_lines, bounds
+    where
+        backordered_lines.backordered_date <= bounds.last_as_of
+        and (
+            backordered_lines.resolved_date is null
+            or backordered_lines.resolved_date > bounds.first_as_of
+        )
+),
+
+open_counts as (
+    select
+        weeks.week_start,
+        count(*) as open_backordered_lines,
+        count(*) filter (
+            where weeks.week_as_of - open_candidates.backordered_date >= 15
+        ) as count_aged_15_plus
+    from open_candidates
+    inner join weeks
+        on
+            open_candidates.backordered_date <= weeks.week_as_of
+            and (
+                open_candidates.shipped_date is null
+                or open_candidates.shipped_date > weeks.week_as_of
+            )
+            and (
+                open_candidates.canceled_date is null
+                or open_candidates.canceled_date > weeks.week_as_of
+            )
+    group by weeks.week_start
+),
+
+promise_counts as (
+    select
+        cast(date_trunc('week', backordered_lines.shipped_date) as date) as week_start,
+        count(*) as count_promised_shipped,
+        count(*) filter (
+            where backordered_lines.shipped_date <= backordered_lines.promised_ship_date
+        ) as count_promise_hits
+    from backordered_lines, bounds
+    where
+        backordered_lines.promised_ship_date is not null
+        and backordered_lines.shipped_date >= bounds.first_day
+        and backordered_lines.shipped_date < bounds.end_day
+    group by week_start
+),
+
+cancel_counts as (
+    select
+        cast(date_trunc('week', backordered_lines.resolved_date) as date) as week_start,
+        count(*) as count_resolved,
+        count(*) filter (where backordered_lines.shipped_date is null) as count_canceled
+    from backordered_lines, bounds
+    where
+        backordered_lines.resolved_date >= bounds.first_day
+        and backordered_lines.resolved_date < bounds.end_day
+    group by week_start
+),
+
+received_counts as (
+    select
+        cast(date_trunc('week', inbound.received_date) as date) as week_start,
+        count(*) as count_received,
+        count(*) filter (where inbound.received_date <= inbound.supplier_eta) as count_on_time
+    from filtered_inbound($channels, $suppliers, $families, $skus) as inbound, bounds
+    where inbound.received_date >= bounds.first_day and inbound.received_date < bounds.end_day
+    group by week_start
+),
+
+window_shipments as (
+    select
+        shipments.order_id,
+        shipments.shipment_id,
+        shipments.shipped_date,
+        shipments.shipping_cost + coalesce(shipments.handling_cost, 0) as shipment_cost
+    from shipments, bounds
+    where
+        shipments.shipped_date >= bounds.first_day
+        and shipments.shipped_date <= bounds.last_as_of
+        and shipments.order_id in (
+            select distinct backordered_lines.order_id from backordered_lines
+        )
+),
+
+first_shipments as (
+    select
+        order_id,
+        arg_min(shipment_id, (shipped_at, shipment_id)) as first_shipment_id
+    from shipments
+    where order_id in (select distinct window_shipments.order_id from window_shipments)
+    group by order_id
+),
+
+split_costs as (
+    select
+        weeks.week_start,
+        sum(window_shipments.shipment_cost) as backorder_split_cost
+    from window_shipments
+    inner join first_shipments on window_shipments.order_id = first_shipments.order_id
+    inner join weeks
+        on
+            window_shipments.shipped_date >= weeks.week_start
+            and window_shipments.shipped_date <= weeks.week_as_of
+    where window_shipments.shipment_id != first_shipments.first_shipment_id
+    group by weeks.week_start
+),
+
+backordered_orders as (
+    select
+        order_id,
+        max(resolved_date) as resolved_date
+    from backordered_lines
+    group by order_id
+    having count(*) = count(resolved_date)
+),
+
+resolved_orders as (
+    select
+        backordered_orders.order_id,
+        cast(date_trunc('week', backordered_orders.resolved_date) as date) as week_start
+    from backordered_orders, bounds
+    where
+        backordered_orders.resolved_date >= bounds.first_day
+        and backordered_orders.resolved_date < bounds.end_day
+),
+
+order_contacts as (
+    select
+        order_id,
+        count(*) as count_contacts
+    from contacts
+    where order_id in (select resolved_orders.order_id from resolved_orders)
+    group by order_id
+),
+
+contact_counts as (
+    select
+        resolved_orders.week_start,
+        count(*) as count_backordered_orders_resolved,
+        coalesce(sum(order_contacts.count_contacts), 0) as count_contacts
+    from resolved_orders
+    left join order_contacts on resolved_orders.order_id = order_contacts.order_id
+    group by resolved_orders.week_start
+),
+
+final as (
+    select
+        strftime(weeks.week_start, '%G-W%V') as week,
+        weeks.week_start,
+        weeks.week_as_of,
+        coalesce(ordered_counts.count_lines, 0) as count_lines,
+        coalesce(ordered_counts.count_backordered_lines, 0) as count_backordered_lines,
+        ordered_counts.count_backordered_lines
+        / nullif(ordered_counts.count_lines, 0) as line_rate,
+        coalesce(open_counts.open_backordered_lines, 0) as open_backordered_lines,
+        coalesce(open_counts.count_aged_15_plus, 0) as count_aged_15_plus,
+        open_counts.count_aged_15_plus
+        / nullif(open_counts.open_backordered_lines, 0) as share_aged_15_plus,
+        coalesce(promise_counts.count_promised_shipped, 0) as count_promised_shipped,
+        coalesce(promise_counts.count_promise_hits, 0) as count_promise_hits,
+        promise_counts.count_promise_hits
+        / nullif(promise_counts.count_promised_shipped, 0) as promise_hit_rate,
+        coalesce(received_counts.count_received, 0) as count_received,
+        coalesce(received_counts.count_on_time, 0) as count_on_time,
+        received_counts.count_on_time
+        / nullif(received_counts.count_received, 0) as supplier_on_time_rate,
+        coalesce(cancel_counts.count_resolved, 0) as count_resolved,
+        coalesce(cancel_counts.count_canceled, 0) as count_canceled,
+        cancel_counts.count_canceled / nullif(cancel_counts.count_resolved, 0) as cancel_rate,
+        coalesce(split_costs.backorder_split_cost, 0) as backorder_split_cost,
+        coalesce(
+            contact_counts.count_backordered_orders_resolved, 0
+        ) as count_backordered_orders_resolved,
+        coalesce(contact_counts.count_contacts, 0) as count_contacts,
+        contact_counts.count_contacts
+        / nullif(
+            contact_counts.count_backordered_orders_resolved, 0
+        ) as contacts_per_backordered_order
+    from weeks
+    left join ordered_counts on weeks.week_start = ordered_counts.week_start
+    left join open_counts on weeks.week_start = open_counts.week_start
+    left join promise_counts on weeks.week_start = promise_counts.week_start
+    left join received_counts on weeks.week_start = received_counts.week_start
+    left join cancel_counts on weeks.week_start = cancel_counts.week_start
+    left join split_costs on weeks.week_start = split_costs.week_start
+    left join contact_counts on weeks.week_start = contact_counts.week_start
+)
+
+select * from final
+order by week_start
