@@ -12,6 +12,8 @@ __all__ = [
     "silent_backorders",
     "allocation_inversions",
     "allocation_inversions_lines",
+    "hygiene",
+    "hygiene_lines",
 ]
 
 LINE_STATE = ["order_lines.shipped_at", "order_lines.canceled_at"]
@@ -64,3 +66,41 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
 )
 def allocation_inversions_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "allocation_inversions_lines", base_params(period, filters, settings, as_of))
+
+
+# hygiene: each check and the inputs it needs beyond backordered lines.
+HYGIENE_CHECKS = {
+    "no_reason": ["order_lines.backorder_reason"],
+    "no_promise": ["order_lines.promised_ship_date"],
+    "promise_without_buffer": ["order_lines.promised_ship_date", "order_lines.supplier_eta"],
+    "ineligible_accepted": ["skus.backorder_eligible"],
+    "over_cap": ["skus.oversell_cap", *LINE_STATE],
+}
+
+
+def _hygiene_params(con, period, filters, settings, as_of) -> dict[str, object]:
+    """The parameters of hygiene*.sql: `$checks` lists the checks whose inputs are loaded."""
+    present = store.presence(con)
+    params = base_params(period, filters, settings, as_of)
+    params["checks"] = [
+        check for check, needs in HYGIENE_CHECKS.items() if missing_input(present, needs) is None
+    ]
+    return params
+
+
+@metric(
+    needs=["order_lines.backordered_qty"],
+    figures={
+        figure: needs
+        for check, needs in HYGIENE_CHECKS.items()
+        for figure in (check, f"{check}_share")
+    },
+)
+def hygiene(con, period, filters, settings, as_of) -> pl.DataFrame:
+    return run(con, "hygiene", _hygiene_params(con, period, filters, settings, as_of))
+
+
+@metric(needs=["order_lines.backordered_qty"])
+def hygiene_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
+    """Failing lines; a check whose inputs are not loaded is null on every row."""
+    return run(con, "hygiene_lines", _hygiene_params(con, period, filters, settings, as_of))

@@ -1,0 +1,166 @@
+-- hygiene: how often do we take backorders the wrong way?
+-- Grain: one row. Over backordered lines with backordered_at in the period (lines, the
+--   denominator of every share), per check the failing lines and their share:
+--   no_reason: backorder_reason empty or blank;
+--   no_promise: no promised_ship_date;
+--   promise_without_buffer: promised_ship_date < supplier_eta + $receiving_buffer_days, both
+--     present;
+--   ineligible_accepted: the sku's backorder_eligible is false (empty, or the sku not in
+--     skus, is not flagged);
+--   over_cap: the sku's outstanding backordered units right after this line > oversell_cap.
+--     Outstanding = backordered_qty summed over the sku's backordered lines in order of
+--     (backordered_at, order_id, line_id) up to and including this one, not resolved at or
+--     before this line's backordered_at, of every channel (the channel filter picks the lines
+--     judged, not the stock they compete for). No cap, no flag.
+--   A check whose inputs are not loaded is not judged (its counts are null; the metric
+--   function marks them unavailable).
+-- Figures: lines; <check> = failing lines; <check>_share = <check> / lines (null when no
+--   lines).
+-- Parameters: $from_date, $to_date, $receiving_buffer_days, $checks (the checks whose
+--   inputs are present); filters $channels, $suppliers, $families, $skus.
+-- Inputs: order_lines (backordered_qty, backordered_at, backorder_reason,
+--   promised_ship_date, supplier_eta, shipped_at, canceled_at), skus (backorder_eligible,
+--   oversell_cap).
+
+with period_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_qty,
+        backordered_at,
+        backorder_reason,
+        promised_ship_date,
+        supplier_eta
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where
+        backordered_qty > 0
+        and backordered_date >= $from_date
+        and backordered_date < $to_date
+),
+
+sku_rules as (
+    select
+        sku,
+        backorder_eligible,
+        oversell_cap
+    from skus
+    where sku in (select period_lines.sku from period_lines)
+),
+
+-- the cap walk counts lines of every channel: backordered lines of a capped sku that may
+-- be outstanding at some period line's backordered_at
+walk_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        backordered_qty,
+        backordered_at,
+        coalesce(shipped_at, canceled_at) as resolved_at
+    from order_lines
+    where
+        backordered_qty > 0
+        and backordered_date < $to_date
+        and coalesce(shipped_date, canceled_date, $from_date) >= $from_date
+        and sku in (
+            select sku_rules.sku from sku_rules
+            where sku_rules.oversell_cap is not null
+        )
+),
+
+outstanding as (
+    select
+        period_lines.order_id,
+        period_lines.line_id,
+        sum(walk_lines.backordered_qty) as outstanding_units
+    from period_lines
+    inner join walk_lines
+        on
+            period_lines.sku = walk_lines.sku
+            and period_lines.backordered_at >= walk_lines.backordered_at
+    where
+        (
+            walk_lines.backordered_at < period_lines.backordered_at
+            or (walk_lines.order_id, walk_lines.line_id)
+            <= (period_lines.order_id, period_lines.line_id)
+        )
+        and (
+            walk_lines.resolved_at is null
+            or walk_lines.resolved_at > period_lines.backordered_at
+        )
+    group by period_lines.order_id, period_lines.line_id
+),
+
+judged as (
+    select
+        period_lines.*,
+        sku_rules.backorder_eligible,
+        sku_rules.oversell_cap,
+        outstanding.outstanding_units,
+        case
+            when list_contains($checks::varchar[], 'no_reason')
+                then
+                    coalesce(trim(period_lines.backorder_reason), '') = ''
+        end as is_no_reason,
+        case
+            when list_contains($checks::varchar[], 'no_promise')
+                then
+                    period_lines.promised_ship_date is null
+        end as is_no_promise,
+        case
+            when list_contains($checks::varchar[], 'promise_without_buffer')
+                then
+                    coalesce(
+                        period_lines.promised_ship_date
+                        < period_lines.supplier_eta + $receiving_buffer_days,
+                        false
+                    )
+        end as is_promise_without_buffer,
+        case
+            when list_contains($checks::varchar[], 'ineligible_accepted')
+                then
+                    coalesce(not sku_rules.backorder_eligible, false)
+        end as is_ineligible_accepted,
+        case
+            when list_contains($checks::varchar[], 'over_cap')
+                then
+                    coalesce(outstanding.outstanding_units > sku_rules.oversell_cap, false)
+        end as is_over_cap
+    from period_lines
+    left join sku_rules on period_lines.sku = sku_rules.sku
+    left join outstanding
+        on
+            period_lines.order_id = outstanding.order_id
+            and period_lines.line_id = outstanding.line_id
+),
+
+counts as (
+    select
+        count(*) as lines,
+        count(*) filter (where is_no_reason) as no_reason,
+        count(*) filter (where is_no_promise) as no_promise,
+        count(*) filter (where is_promise_without_buffer) as promise_without_buffer,
+        count(*) filter (where is_ineligible_accepted) as ineligible_accepted,
+        count(*) filter (where is_over_cap) as over_cap
+    from judged
+),
+
+final as (
+    select
+        lines,
+        no_reason,
+        no_reason / nullif(lines, 0) as no_reason_share,
+        no_promise,
+        no_promise / nullif(lines, 0) as no_promise_share,
+        promise_without_buffer,
+        promise_without_buffer / nullif(lines, 0) as promise_without_buffer_share,
+        ineligible_accepted,
+        ineligible_accepted / nullif(lines, 0) as ineligible_accepted_share,
+        over_cap,
+        over_cap / nullif(lines, 0) as over_cap_share
+    from counts
+)
+
+select * from final

@@ -1,0 +1,166 @@
+-- hygiene_lines: which backorders were taken the wrong way?
+-- Grain: one row per backordered line with backordered_at in the period that fails at least
+--   one check of hygiene.sql (the same checks, the same cap walk), by backordered_at, then
+--   order_id, line_id (as text).
+-- Columns: order_id, line_id, sku, channel, backordered_at, backordered_qty,
+--   backorder_reason, promised_ship_date, supplier_eta, backorder_eligible, oversell_cap,
+--   outstanding_units (after this line; capped skus only), one boolean per check (null when
+--   not judged: inputs not loaded) and failed_checks (their names, comma separated).
+-- Parameters: $from_date, $to_date, $receiving_buffer_days, $checks; filters $channels,
+--   $suppliers, $families, $skus.
+-- Inputs: order_lines (backordered_qty, backordered_at, backorder_reason,
+--   promised_ship_date, supplier_eta, shipped_at, canceled_at), skus (backorder_eligible,
+--   oversell_cap).
+
+with period_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_qty,
+        backordered_at,
+        backorder_reason,
+        promised_ship_date,
+        supplier_eta
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where
+        backordered_qty > 0
+        and backordered_date >= $from_date
+        and backordered_date < $to_date
+),
+
+sku_rules as (
+    select
+        sku,
+        backorder_eligible,
+        oversell_cap
+    from skus
+    where sku in (select period_lines.sku from period_lines)
+),
+
+-- the cap walk counts lines of every channel: backordered lines of a capped sku that may
+-- be outstanding at some period line's backordered_at
+walk_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        backordered_qty,
+        backordered_at,
+        coalesce(shipped_at, canceled_at) as resolved_at
+    from order_lines
+    where
+        backordered_qty > 0
+        and backordered_date < $to_date
+        and coalesce(shipped_date, canceled_date, $from_date) >= $from_date
+        and sku in (
+            select sku_rules.sku from sku_rules
+            where sku_rules.oversell_cap is not null
+        )
+),
+
+outstanding as (
+    select
+        period_lines.order_id,
+        period_lines.line_id,
+        sum(walk_lines.backordered_qty) as outstanding_units
+    from period_lines
+    inner join walk_lines
+        on
+            period_lines.sku = walk_lines.sku
+            and period_lines.backordered_at >= walk_lines.backordered_at
+    where
+        (
+            walk_lines.backordered_at < period_lines.backordered_at
+            or (walk_lines.order_id, walk_lines.line_id)
+            <= (period_lines.order_id, period_lines.line_id)
+        )
+        and (
+            walk_lines.resolved_at is null
+            or walk_lines.resolved_at > period_lines.backordered_at
+        )
+    group by period_lines.order_id, period_lines.line_id
+),
+
+judged as (
+    select
+        period_lines.*,
+        sku_rules.backorder_eligible,
+        sku_rules.oversell_cap,
+        outstanding.outstanding_units,
+        case
+            when list_contains($checks::varchar[], 'no_reason')
+                then
+                    coalesce(trim(period_lines.backorder_reason), '') = ''
+        end as is_no_reason,
+        case
+            when list_contains($checks::varchar[], 'no_promise')
+                then
+                    period_lines.promised_ship_date is null
+        end as is_no_promise,
+        case
+            when list_contains($checks::varchar[], 'promise_without_buffer')
+                then
+                    coalesce(
+                        period_lines.promised_ship_date
+                        < period_lines.supplier_eta + $receiving_buffer_days,
+                        false
+                    )
+        end as is_promise_without_buffer,
+        case
+            when list_contains($checks::varchar[], 'ineligible_accepted')
+                then
+                    coalesce(not sku_rules.backorder_eligible, false)
+        end as is_ineligible_accepted,
+        case
+            when list_contains($checks::varchar[], 'over_cap')
+                then
+                    coalesce(outstanding.outstanding_units > sku_rules.oversell_cap, false)
+        end as is_over_cap
+    from period_lines
+    left join sku_rules on period_lines.sku = sku_rules.sku
+    left join outstanding
+        on
+            period_lines.order_id = outstanding.order_id
+            and period_lines.line_id = outstanding.line_id
+),
+
+final as (
+    select
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_at,
+        backordered_qty,
+        backorder_reason,
+        promised_ship_date,
+        supplier_eta,
+        backorder_eligible,
+        oversell_cap,
+        outstanding_units,
+        is_no_reason as no_reason,
+        is_no_promise as no_promise,
+        is_promise_without_buffer as promise_without_buffer,
+        is_ineligible_accepted as ineligible_accepted,
+        is_over_cap as over_cap,
+        concat_ws(
+            ', ',
+            case when is_no_reason then 'no_reason' end,
+            case when is_no_promise then 'no_promise' end,
+            case when is_promise_without_buffer then 'promise_without_buffer' end,
+            case when is_ineligible_accepted then 'ineligible_accepted' end,
+            case when is_over_cap then 'over_cap' end
+        ) as failed_checks
+    from judged
+    where
+        is_no_reason
+        or is_no_promise
+        or is_promise_without_buffer
+        or is_ineligible_accepted
+        or is_over_cap
+)
+
+select * from final
+order by backordered_at asc, order_id asc, line_id asc
