@@ -1,0 +1,182 @@
+"""App first paint: server start until the weekly review is drawn in chromium.
+
+`python benchmarks/app_paint.py '{"db": ..., "repeat": 3, "path": ""}'` prints one JSON line in
+the format of benchmarks/step.py. Chromium (Debian's, flags of shared/toolchain.md) is launched
+once, before the clock starts; each run then starts a fresh server (empty Streamlit caches, the
+Monday-morning case):
+
+  t0  `python -m streamlit run dashboard/app.py --server.headless true --server.address
+      localhost --server.port P` with DASHBOARD_DB=<db>
+  health  /_stcore/health answers ok
+  drawn   a new tab on the URL shows `[data-testid="stMetric"]` or a drawn Plotly chart, and
+      the app is idle: connected, script not running, nothing stale, no skeleton.
+
+`times` are the totals (t0 -> drawn) of the timed runs, `first` the warm-up run's. `info` has
+the parts (health, page), a second visitor's page time on the same server (caches warm) and
+the server's peak RSS (VmHWM from /proc, read before it is stopped); `peak_mb` is the largest
+server peak.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+DRAWN = '[data-testid="stMetric"], [data-testid="stPlotlyChart"] .main-svg'
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+TIMEOUT_S = 180
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        return s.getsockname()[1]
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def wait_healthy(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
+                if r.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError("server not healthy")
+
+
+def wait_drawn(page, url: str) -> None:
+    page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
+    page.locator(DRAWN).first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_S * 1000, polling=50)
+
+
+def one_run(browser, db: str, path: str, shot: Path | None, second_visit: bool) -> dict:
+    port = free_port()
+    url = f"http://localhost:{port}"
+    env = {**os.environ, "DASHBOARD_DB": db}
+    log = open(ROOT / "benchmarks" / "out" / f"streamlit-{port}.log", "w")  # noqa: SIM115
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard/app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "localhost",
+            "--server.port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_healthy(url, proc)
+        t_health = time.perf_counter()
+        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        wait_drawn(page, url + "/" + path.lstrip("/"))
+        t_drawn = time.perf_counter()
+        out = {"total": t_drawn - t0, "health": t_health - t0, "page": t_drawn - t_health}
+        if shot:
+            page.screenshot(path=str(shot))
+        page.close()
+        if second_visit:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000})
+            t1 = time.perf_counter()
+            wait_drawn(page, url + "/" + path.lstrip("/"))
+            out["second_visit"] = time.perf_counter() - t1
+            page.close()
+        out["server_peak_mb"] = vm_hwm_mb(proc.pid)
+        return out
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    repeat = int(spec.get("repeat", 3))
+    out: dict = {"times": [], "first": None, "info": {}, "error": None, "peak_mb": None}
+    try:
+        from playwright.sync_api import sync_playwright
+
+        (ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            runs = []
+            for i in range(repeat + 1):
+                last = i == repeat
+                shot = Path(spec["shot"]) if last and spec.get("shot") else None
+                runs.append(one_run(browser, spec["db"], spec.get("path", ""), shot, last))
+            browser.close()
+        out["first"] = runs[0]["total"]
+        out["times"] = [r["total"] for r in runs[1:]]
+        out["info"] = {
+            "health": [round(r["health"], 3) for r in runs],
+            "page": [round(r["page"], 3) for r in runs],
+            "second_visit": runs[-1].get("second_visit"),
+            "server_peak_mb": [r["server_peak_mb"] for r in runs],
+        }
+        peaks = [r["server_peak_mb"] for r in runs if r["server_peak_mb"]]
+        out["peak_mb"] = max(peaks) if peaks else None
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc()
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    sys.stdout.write(json.dumps(out, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()
