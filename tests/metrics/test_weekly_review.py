@@ -101,9 +101,7 @@ TABLES = {
             canceled_at="2026-11-16T03:00:00Z",
             cancel_reason="backorder_delay",
         ),
-        line(
-            "o3", "2", "2026-11-10T15:00:00Z", "C", 0, shipped_at="2026-11-11T15:00:00Z"
-        ),
+        line("o3", "2", "2026-11-10T15:00:00Z", "C", 0, shipped_at="2026-11-11T15:00:00Z"),
         # o4: Sunday Nov 22 22:00 local: in W47.
         line("o4", "1", "2026-11-23T03:00:00Z", "C", 0),
         # o5: W47, ships after its promise (a miss).
