@@ -1,0 +1,274 @@
+"""What the replay means: the figures under the scenario beside the recorded baseline.
+
+The figures under a scenario are the ordinary metric functions run on the recorded history
+with the blocked lines removed: `scenario_connection` opens an in-memory DuckDB connection
+that attaches the database read-only and defines temp views with the canonical names
+(queries/whatif_views.sql) plus the filter macros. Unqualified names resolve to those views,
+so the baseline and the scenario are computed by the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from dashboard import metrics, store
+from dashboard.params import Period, Settings
+from dashboard.queries import QUERIES_DIR, is_unavailable, missing_input, run, sql_text
+from dashboard.whatif.replay import NO_CAP, ReplayResult
+
+# The metrics whose figures the what-if sets beside the baseline.
+FIGURE_METRICS = (
+    "backorder_cancel_rate",
+    "promise_hit_rate",
+    "backorder_age",
+    "support_contact_rate",
+    "split_shipment_cost",
+    "channel_sla",
+)
+SCENARIO_VIEWS = ("order_lines", "shipments", "contacts", "notices")
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One figure shown with a delta: the metric, its column on the total row, and its kind."""
+
+    metric: str
+    column: str
+    label: str
+    kind: str  # "rate", "count" or "money"
+    up_is_good: bool
+
+
+HEADLINES = (
+    Headline("backorder_cancel_rate", "cancel_rate", "Backorder cancel rate", "rate", False),
+    Headline("promise_hit_rate", "hit_rate", "Promise hit rate", "rate", True),
+    Headline("backorder_age", "count_lines", "Open backordered lines (as of end)", "count", False),
+    Headline(
+        "support_contact_rate",
+        "contacts_per_backordered_order",
+        "Contacts per backordered order",
+        "count",
+        False,
+    ),
+    Headline(
+        "split_shipment_cost", "backorder_split_cost", "Backorder-caused split cost", "money", False
+    ),
+)
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    return con.sql(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
+
+
+def scenario_connection(
+    con: duckdb.DuckDBPyConnection, blocked: pl.DataFrame
+) -> duckdb.DuckDBPyConnection:
+    """A connection on which the canonical tables are the history minus `blocked`
+    (order_id, line_id). The caller closes it."""
+    path = _database_path(con)
+    scenario = duckdb.connect()
+    literal = "'" + path.replace("'", "''") + "'"  # ATTACH takes no bound parameter
+    scenario.execute(f"attach {literal} as src (read_only)").fetchall()
+    scenario.register("blocked_frame", blocked.select("order_id", "line_id").to_arrow())
+    scenario.execute("create temp table blocked_lines as select * from blocked_frame").fetchall()
+    scenario.unregister("blocked_frame")
+    tables = scenario.execute(
+        "select table_name from duckdb_tables() where database_name = 'src'"
+    ).fetchall()
+    for (table,) in tables:
+        if table not in SCENARIO_VIEWS:
+            scenario.execute(
+                f'create temp view "{table}" as select * from src."{table}"'
+            ).fetchall()
+    for statement in _statements(sql_text("whatif_views")):
+        scenario.execute(statement).fetchall()
+    macros = (QUERIES_DIR / "_filters.sql").read_text(encoding="utf-8")
+    for statement in _statements(macros):
+        scenario.execute(
+            statement.replace("create or replace macro", "create or replace temp macro")
+        ).fetchall()
+    return scenario
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a SQL file, without comment-only pieces."""
+    out = []
+    for statement in sql.split(";\n"):
+        code = [line for line in statement.strip().splitlines() if not line.startswith("--")]
+        if "".join(code).strip():
+            out.append(statement)
+    return out
+
+
+def metric_figures(
+    con: duckdb.DuckDBPyConnection, period: Period, settings: Settings | None = None
+) -> dict[str, pl.DataFrame]:
+    """Each metric of FIGURE_METRICS over the period (as of its last day)."""
+    out = {}
+    for name in FIGURE_METRICS:
+        fn = metrics.REGISTRY.get(name)
+        if fn is None:
+            out[name] = pl.DataFrame({"unavailable": [f"needs the {name} metric (not built yet)"]})
+        else:
+            out[name] = fn(con, period, settings=settings)
+    return out
+
+
+def scenario_figures(
+    con: duckdb.DuckDBPyConnection, result: ReplayResult, settings: Settings | None = None
+) -> dict[str, pl.DataFrame]:
+    """The metric figures on the history with the replay's blocked lines removed, plus the
+    promise-buffer curve (key `buffer_curve`)."""
+    with scenario_connection(con, result.blocked) as scenario:
+        out = metric_figures(scenario, result.period, settings)
+        out["buffer_curve"] = buffer_curve(scenario, result.period)
+    return out
+
+
+def buffer_curve(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
+    """Hit rate per promise buffer 0..30 days, had the promise been supplier_eta + buffer."""
+    reason = missing_input(
+        store.presence(con),
+        ["order_lines.backordered_qty", "order_lines.supplier_eta", "order_lines.shipped_at"],
+    )
+    if reason:
+        return pl.DataFrame({"unavailable": [f"needs {reason}"]})
+    return run(
+        con, "whatif_buffer_curve", {"from_date": period.from_date, "to_date": period.to_date}
+    )
+
+
+def smallest_buffer(curve: pl.DataFrame, target: float) -> int | None:
+    """The smallest buffer whose hit rate reaches `target`, or None."""
+    if is_unavailable(curve):
+        return None
+    reaching = curve.filter(pl.col("hit_rate") >= target)
+    return reaching["buffer_days"].min() if reaching.height else None
+
+
+def hit_rate_at(curve: pl.DataFrame, buffer_days: int) -> float | None:
+    """The curve's hit rate at the scenario's buffer (None when unavailable or no lines)."""
+    if is_unavailable(curve):
+        return None
+    row = curve.filter(pl.col("buffer_days") == buffer_days)
+    return row["hit_rate"][0] if row.height else None
+
+
+def headline_value(frame: pl.DataFrame, column: str) -> float | str | None:
+    """The figure on a metric's total row, or the text saying why it is unavailable."""
+    reason = is_unavailable(frame)
+    if reason:
+        return f"unavailable: {reason}"
+    if column not in frame.columns:
+        return f"unavailable: needs {column}"
+    for key in ("breakdown", "bucket", "channel"):
+        if key in frame.columns and (frame[key] == "total").any():
+            frame = frame.filter(pl.col(key) == "total")
+            break
+    return frame[column][0] if frame.height else None
+
+
+def headlines(baseline: dict[str, pl.DataFrame], scenario: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """One row per headline: label, kind, up_is_good, baseline, scenario, delta (null when
+    either side is unavailable or empty), and the reason text when unavailable."""
+    rows = []
+    for headline in HEADLINES:
+        before = headline_value(baseline[headline.metric], headline.column)
+        after = headline_value(scenario[headline.metric], headline.column)
+        unavailable = next((v for v in (before, after) if isinstance(v, str)), None)
+        numbers = [None if isinstance(v, str) or v is None else float(v) for v in (before, after)]
+        delta = None if None in numbers else numbers[1] - numbers[0]
+        rows.append(
+            {
+                "figure": headline.label,
+                "kind": headline.kind,
+                "up_is_good": headline.up_is_good,
+                "baseline": numbers[0],
+                "scenario": numbers[1],
+                "delta": delta,
+                "unavailable": unavailable,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "figure": pl.String,
+            "kind": pl.String,
+            "up_is_good": pl.Boolean,
+            "baseline": pl.Float64,
+            "scenario": pl.Float64,
+            "delta": pl.Float64,
+            "unavailable": pl.String,
+        },
+    )
+
+
+def age_profile(baseline: pl.DataFrame, scenario: pl.DataFrame) -> pl.DataFrame:
+    """Open backordered lines per age bucket, recorded and under the scenario (long form:
+    bucket, history, count_lines), for a grouped bar chart. Empty when unavailable."""
+    parts = []
+    for history, frame in (("recorded", baseline), ("scenario", scenario)):
+        if is_unavailable(frame) or "bucket" not in frame.columns:
+            return pl.DataFrame(
+                schema={"bucket": pl.String, "history": pl.String, "count_lines": pl.Int64}
+            )
+        parts.append(
+            frame.filter(pl.col("bucket") != "total").select(
+                "bucket", pl.lit(history).alias("history"), pl.col("count_lines").cast(pl.Int64)
+            )
+        )
+    return pl.concat(parts)
+
+
+def side_by_side(
+    baseline: pl.DataFrame, scenario: pl.DataFrame, key: str, columns: list[str]
+) -> pl.DataFrame:
+    """Join a per-group metric (e.g. channel_sla per channel) recorded vs scenario on `key`:
+    `<column>` recorded and `<column>_scenario`. Empty when either side is unavailable."""
+    if any(is_unavailable(f) or key not in f.columns for f in (baseline, scenario)):
+        return pl.DataFrame()
+    kept = [c for c in columns if c in baseline.columns and c in scenario.columns]
+    return baseline.select(key, *kept).join(
+        scenario.select(key, *kept), on=key, how="full", coalesce=True, suffix="_scenario"
+    )
+
+
+def changed_skus(result: ReplayResult) -> pl.DataFrame:
+    """Skus whose eligibility or cap under the scenario differs from the rule recorded in
+    skus (an empty backorder_eligible counts as eligible, an empty oversell_cap as no cap):
+    sku, family, backorder_eligible, oversell_cap (the scenario's), recorded_eligible,
+    recorded_cap."""
+    skus = result.skus
+    recorded_eligible = pl.col("recorded_eligible").fill_null(True)
+    cap = pl.col("cap").fill_null(NO_CAP)
+    recorded_cap = pl.col("recorded_cap").cast(pl.Int64).fill_null(NO_CAP)
+    return (
+        skus.filter((pl.col("eligible") != recorded_eligible) | (cap != recorded_cap))
+        .select(
+            "sku",
+            "family",
+            pl.col("eligible").alias("backorder_eligible"),
+            pl.col("cap").alias("oversell_cap"),
+            "recorded_eligible",
+            pl.col("recorded_cap").cast(pl.Int64),
+        )
+        .sort("sku")
+    )
+
+
+def skus_upload(changed: pl.DataFrame) -> pl.DataFrame:
+    """The changed skus in the skus layout, for upload to the store."""
+    return changed.select("sku", "backorder_eligible", "oversell_cap")
+
+
+CAVEAT = (
+    "The history records only the demand that was taken. Demand refused in the past (a sku "
+    "not sold on backorder, or over its cap) was never recorded, so loosening a rule shows "
+    "only what was recorded: it cannot show the extra orders a looser rule would have taken, "
+    "unless the export carries notify-me sign-ups."
+)
