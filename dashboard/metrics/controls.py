@@ -14,6 +14,7 @@ __all__ = [
     "allocation_inversions_lines",
     "hygiene",
     "hygiene_lines",
+    "channel_sla",
 ]
 
 LINE_STATE = ["order_lines.shipped_at", "order_lines.canceled_at"]
@@ -104,3 +105,20 @@ def hygiene(con, period, filters, settings, as_of) -> pl.DataFrame:
 def hygiene_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
     """Failing lines; a check whose inputs are not loaded is null on every row."""
     return run(con, "hygiene_lines", _hygiene_params(con, period, filters, settings, as_of))
+
+
+@metric(
+    needs=LINE_STATE,
+    figures={
+        figure: ["order_lines.cancel_reason"]
+        for figure in (
+            "seller_cancel_orders",
+            "seller_cancel_denominator",
+            "seller_cancel_rate",
+            "seller_cancel_headroom",
+            "seller_cancel_over",
+        )
+    },
+)
+def channel_sla(con, period, filters, settings, as_of) -> pl.DataFrame:
+    return run(con, "channel_sla", base_params(period, filters, settings, as_of))
