@@ -1,0 +1,319 @@
+"""Typed rows, rejects, defaults and the merge into a canonical table, all in SQL.
+
+`load()` turns one shaped file (`src_<n>`: text columns named as the contract) into:
+- `rejects` rows, one per bad cell (a row with several bad cells counts once);
+- `new_<n>`: the file's valid rows, typed, with defaults and derived local dates;
+then merges `new_<n>` into the canonical table: a key seen again replaces the stored row
+(within one file the later row wins), a row identical to the stored one is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from dashboard.contract import CODES, Column, Table, stored_columns
+from dashboard.importer import values
+from dashboard.importer.shapes import Shape, ident, literal
+from dashboard.importer.sources import Refused
+
+
+@dataclass
+class Loaded:
+    rows_blank: int = 0
+    rows_rejected: int = 0
+    rows_loaded: int = 0
+    rows_inserted: int = 0
+    rows_replaced: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _q(prefix: str, column: str) -> str:
+    return ident(f"{prefix}${column}")
+
+
+def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [d[0] for d in con.execute(f"select * from {table} limit 0").description]
+
+
+def check_currency(
+    con: duckdb.DuckDBPyConnection, src: str, shape: Shape, currency: str | None
+) -> str | None:
+    """The file's one currency (None when it has no currency column); refuses mixtures and a
+    currency other than the dataset's."""
+    if not shape.currency_column:
+        return None
+    found = [
+        v
+        for (v,) in con.execute(
+            f"select distinct upper(_x_currency) from {src} "
+            "where not _blank and _x_currency is not null order by 1"
+        ).fetchall()
+    ]
+    if len(found) > 1:
+        raise Refused(
+            f"several currencies in {shape.currency_column}: {', '.join(found)}; a dataset holds "
+            "one currency: split the export by currency"
+        )
+    if found and currency and found[0] != currency.upper():
+        raise Refused(
+            f"currency {found[0]} in {shape.currency_column}, but the dataset's currency is "
+            f"{currency.upper()}"
+        )
+    return found[0] if found else None
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    n: int,
+    shape: Shape,
+    file_id: int,
+    file_name: str,
+    zone: str,
+) -> Loaded:
+    table = shape.table
+    src = f"src_{n}"
+    out = Loaded()
+    out.rows_blank = con.execute(f"select count(*) from {src} where _blank").fetchone()[0]
+    have = set(_columns_of(con, src))
+
+    parsed, checks, post, final_checks = [], {}, [], []
+    reasons: dict[str, str] = {}
+    for column in table.columns:
+        name = column.name
+        if name not in have:
+            continue
+        s = f"{ident(name)}"
+        parsed.append(f"{s} as {_q('t', name)}")
+        fmt = None
+        if column.type in ("DATE", "TIMESTAMPTZ") and name not in shape.derived:
+            if name in shape.formats:
+                fmt = values.DateFormat("strptime", pattern=shape.formats[name])
+            else:
+                fmt = values.detect_format(con, f"(select * from {src} where not _blank)", name)
+                if fmt.note:
+                    out.notes.append(fmt.note)
+        if column.type == "TIMESTAMPTZ":
+            instant, local = values.timestamp_sql(s, fmt or values.DateFormat("iso"))
+            parsed += [f"{instant} as {_q('i', name)}", f"{local} as {_q('l', name)}"]
+            post.append(f"make_timestamp(epoch_us({_q('i', name)})) as {_q('n', name)}")
+            utc, wall = values.utc_and_local_sql(_q("n", name), _q("l", name), zone)
+            final_checks.append(f"{utc} as {_q('u', name)}")
+            final_checks.append(f"{wall} as {_q('w', name)}")
+            checks[name] = values.in_range(_q("u", name))
+            reasons[name] = values.EXPECT_TIMESTAMP
+            continue
+        value = check = reason = None
+        if column.type == "INTEGER":
+            value, reason, check = values.integer_sql(s, values.INTEGER_RULES.get((table.name, name)))
+        elif column.type.startswith("DECIMAL"):
+            value, reason, check = values.money_sql(s, name in values.NON_NEGATIVE_MONEY)
+        elif column.type == "BOOLEAN":
+            value, reason, check = values.boolean_sql(s)
+        elif column.type == "DATE":
+            value, reason, check = values.date_sql(s, fmt or values.DateFormat("iso"))
+        if value is None:
+            continue
+        parsed.append(f"{value} as {_q('v', name)}")
+        checks[name] = check.format(v=_q("v", name), s=_q("t", name))
+        reasons[name] = reason
+    extras = [c for c in have if c.startswith("_x_")]
+
+    required = set(table.required_columns) | (set(table.key) & have)
+    errors = []
+    for column in table.columns:
+        name = column.name
+        if name not in have or name in shape.derived:
+            continue
+        whens = []
+        if name in required:
+            whens.append(f"when {_q('t', name)} is null then 'required value missing'")
+        if name in checks:
+            whens.append(
+                f"when {_q('t', name)} is not null and not coalesce({checks[name]}, false) "
+                f"then {literal(reasons[name])}"
+            )
+        whens += _row_rules(table, name, have, shape)
+        if whens:
+            errors.append((name, f"case {' '.join(whens)} end"))
+
+    typed = f"typed_{n}"
+    con.execute(
+        f"""create or replace temp view {typed} as
+        with parsed as (
+            select _pos, _row, {", ".join(parsed + extras)} from {src} where not _blank
+        ),
+        instants as (
+            select *{"".join(", " + p for p in post)} from parsed
+        ),
+        zoned as (
+            select *{"".join(", " + p for p in final_checks)} from instants
+        )
+        select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned"""
+    )
+    any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
+    bad = f"bad_{n}"
+    con.execute(f"create or replace temp table {bad} as select * from {typed} where {any_error}")
+    out.rows_rejected = con.execute(f"select count(*) from {bad}").fetchone()[0]
+    for name, _ in errors:
+        con.execute(
+            f"""insert into rejects
+            select ?, ?, _row, ?, {_q("t", name)}, {_q("e", name)} from {bad}
+            where {_q("e", name)} is not null""",
+            [file_id, file_name, shape.source_names.get(name, name)],
+        )
+
+    new = f"new_{n}"
+    select = _canonical_select(table, shape, have, file_id)
+    con.execute(
+        f"create or replace temp table {new} as select _pos, {select} from {typed} "
+        f"where not ({any_error})"
+    )
+    out.rows_loaded = con.execute(f"select count(*) from {new}").fetchone()[0]
+    out.notes += _notes(con, src, new, shape)
+    out.rows_inserted, out.rows_replaced = merge(con, new, table, shape.kind == "shopify")
+    return out
+
+
+def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[str]:
+    if table.name != "order_lines":
+        return []
+    if name == "backordered_qty" and "qty" in have:
+        bq, qty = _q("v", "backordered_qty"), _q("v", "qty")
+        return [
+            f"when {bq} > {qty} then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"
+        ]
+    if name == "canceled_at" and "shipped_at" in have:
+        return [
+            f"when {_q('u', 'shipped_at')} is not null and {_q('u', 'canceled_at')} is not null "
+            "then 'both shipped_at and canceled_at set'"
+        ]
+    return []
+
+
+def _stored(column: Column, have: set[str]) -> str | None:
+    """The stored value of a carried column, from the typed view."""
+    if column.name not in have:
+        return None
+    if column.type == "TIMESTAMPTZ":
+        return f"make_timestamptz(epoch_us({_q('u', column.name)}))"
+    if column.type == "VARCHAR":
+        return _q("t", column.name)
+    return _q("v", column.name)
+
+
+def _canonical_select(table: Table, shape: Shape, have: set[str], file_id: int) -> str:
+    exprs: dict[str, str] = {}
+    for column in table.columns:
+        value = _stored(column, have)
+        if value is not None:
+            exprs[column.name] = value
+    for ts, local in table.date_columns.items():
+        if ts in have:
+            exprs[local] = f"cast({_q('w', ts)} as date)"
+    if table.name == "order_lines":
+        exprs["channel"] = f"coalesce({exprs.get('channel', 'null')}, 'direct')"
+        if shape.kind == "shopify" and "unit_price" in have:
+            exprs["unit_price"] = (
+                f"cast(greatest({_q('v', 'unit_price')} - coalesce(try_cast(_x_discount as "
+                f"decimal(18, 4)), 0) / {_q('v', 'qty')}, 0) as decimal(18, 4))"
+            )
+        if "backordered_qty" in have:
+            backordered = f"{_q('v', 'backordered_qty')} > 0"
+            exprs["backordered_at"] = (
+                f"coalesce({exprs.get('backordered_at', 'null')}, "
+                f"case when {backordered} then {exprs['ordered_at']} end)"
+            )
+            exprs["backordered_date"] = (
+                f"coalesce({exprs.get('backordered_date', 'null')}, "
+                f"case when {backordered} then {exprs['ordered_date']} end)"
+            )
+    if table.name == "inbound" and "received_at" in have:
+        exprs["qty_received"] = (
+            f"coalesce({exprs.get('qty_received', 'null')}, "
+            f"case when {_q('u', 'received_at')} is not null then {_q('v', 'qty')} end)"
+        )
+    if table.name == "notices" and "notice_id" not in have:
+        exprs["notice_id"] = (
+            f"{_q('t', 'order_id')} || '|' || strftime({_q('u', 'sent_at')}, "
+            f"'%Y-%m-%dT%H:%M:%SZ') || '|' || {_q('t', 'kind')}"
+        )
+    exprs["_import_id"] = str(file_id)
+    exprs["_source_row"] = "_row"
+    return ", ".join(
+        f"cast({exprs.get(c.name, 'null')} as {c.type}) as {c.name}"
+        for c in stored_columns(table)
+    )
+
+
+def _notes(con: duckdb.DuckDBPyConnection, src: str, new: str, shape: Shape) -> list[str]:
+    notes = []
+    for template, flag in shape.notes_sql.items():
+        count = con.execute(f"select count(*) from {src} where not _blank and {flag}").fetchone()[0]
+        if count:
+            notes.append(template.format(count))
+    for (table_name, column), allowed in CODES.items():
+        if table_name != shape.table.name or column not in shape.carried:
+            continue
+        rows = con.execute(
+            f"""select {column}, count(*) from {new}
+            where {column} is not null and {column} not in ({", ".join(map(literal, allowed))})
+            group by all order by 2 desc, 1"""
+        ).fetchall()
+        if rows:
+            total = sum(c for _, c in rows)
+            shown = ", ".join(f"{v!r} ({c})" for v, c in rows[:5])
+            notes.append(
+                f"{column}: {total} rows with codes outside the contract, kept: {shown}"
+                + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+            )
+    return notes
+
+
+def merge(
+    con: duckdb.DuckDBPyConnection, new: str, table: Table, keep_backorders: bool
+) -> tuple[int, int]:
+    """Merge `new` (with `_pos`) into `table`; returns (inserted, replaced)."""
+    key = ", ".join(table.key)
+    total, distinct = con.execute(
+        f"select count(*), (select count(*) from (select distinct {key} from {new})) from {new}"
+    ).fetchone()
+    if distinct < total:  # within one file the later row wins
+        con.execute(
+            f"""create or replace temp table {new} as select * from {new}
+            qualify row_number() over (partition by {key} order by _pos desc) = 1"""
+        )
+    replaced_in_file = total - distinct
+    stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[0]
+    matched = 0
+    on = " and ".join(f"s.{k} = n.{k}" for k in table.key)
+    if not stored_empty:
+        if keep_backorders:
+            # A backorder once seen stays in the history: a later Shopify export of a fulfilled
+            # order no longer shows it.
+            con.execute(
+                f"""update {new} as n set
+                    backordered_qty = least(greatest(n.backordered_qty, s.backordered_qty), n.qty),
+                    backordered_at = least(n.backordered_at, s.backordered_at),
+                    backordered_date = case when s.backordered_at < n.backordered_at
+                        or n.backordered_at is null then s.backordered_date
+                        else n.backordered_date end
+                from {table.name} as s
+                where {on} and (s.backordered_qty > coalesce(n.backordered_qty, 0)
+                    or s.backordered_at < n.backordered_at
+                    or (n.backordered_at is null and s.backordered_at is not null))"""
+            )
+        matched = con.execute(
+            f"select count(*) from {new} as n join {table.name} as s on {on}"
+        ).fetchone()[0]
+        if matched:
+            same = " and ".join(
+                f"s.{c.name} is not distinct from n.{c.name}"
+                for c in stored_columns(table)
+                if not c.name.startswith("_")
+            )
+            con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
+            con.execute(f"delete from {table.name} as s using {new} as n where {on}")
+    con.execute(f"insert into {table.name} by name select * exclude (_pos) from {new}")
+    return distinct - matched, replaced_in_file + matched
