@@ -210,10 +210,7 @@ def order_timeline(
 
     Times show in the store time zone: `settings.timezone`, else the dataset's.
     """
-    timezone = (
-        settings.timezone
-        if settings is not None
-        else store.dataset_settings(con).get("timezone", "UTC")
-    )
+    dataset = store.dataset_settings(con)
+    timezone = settings.timezone if settings is not None else dataset.get("timezone", "UTC")
     frame = run(con, "order_timeline", {"order_id": str(order_id), "tz": timezone})
     return frame.drop("event_order")
