@@ -15,6 +15,8 @@ __all__ = [
     "hygiene",
     "hygiene_lines",
     "channel_sla",
+    "delay_notice_compliance",
+    "delay_notice_compliance_lines",
 ]
 
 LINE_STATE = ["order_lines.shipped_at", "order_lines.canceled_at"]
@@ -122,3 +124,18 @@ def hygiene_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
 )
 def channel_sla(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "channel_sla", base_params(period, filters, settings, as_of))
+
+
+@metric(
+    needs=["order_lines.backordered_qty", *LINE_STATE, "notices"],
+    figures={"missed_promise_without_notice": ["order_lines.promised_ship_date"]},
+)
+def delay_notice_compliance(con, period, filters, settings, as_of) -> pl.DataFrame:
+    return run(con, "delay_notice_compliance", base_params(period, filters, settings, as_of))
+
+
+@metric(needs=["order_lines.backordered_qty", *LINE_STATE, "notices"])
+def delay_notice_compliance_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
+    """Without promised_ship_date no line fails missed_promise_without_notice (no promise)."""
+    params = base_params(period, filters, settings, as_of)
+    return run(con, "delay_notice_compliance_lines", params)

@@ -1,0 +1,183 @@
+-- delay_notice_compliance: did each delayed customer get a revised date and a way out?
+-- Grain: one row. As of D ($as_of), over backordered lines not canceled by D:
+--   missed_promise_without_notice: lines whose promised_ship_date is in the period, not
+--     shipped by the end of that date, with no eta_update or options_offer notice on the
+--     order sent on or before that date;
+--   past_statutory_days: lines whose order date (local date of the order's ordered_at, the
+--     earliest of its lines) + $statutory_days is in the period, not shipped by the end of
+--     that date, with no options_offer sent on the order by D;
+--   second_delay: orders (with such a line) whose second eta_update notice (by sent_at,
+--     then notice_id) was sent in the period, listed for an explicit consent check.
+-- Figures: missed_promise_without_notice (lines), past_statutory_days (lines), second_delay
+--   (orders).
+-- Parameters: $from_date, $to_date, $as_of, $statutory_days; filters $channels, $suppliers,
+--   $families, $skus.
+-- Inputs: order_lines (ordered_at, backordered_qty, backordered_at, promised_ship_date,
+--   shipped_at, canceled_at), notices (order_id, sent_at, kind), joined by order_id.
+
+with lines as (
+    select * from filtered_lines($channels, $suppliers, $families, $skus)
+),
+
+-- backordered lines not canceled by D
+waiting_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_at,
+        promised_ship_date,
+        shipped_at,
+        shipped_date,
+        ordered_date
+    from lines
+    where
+        backordered_qty > 0
+        and backordered_date <= $as_of
+        and (canceled_date is null or canceled_date > $as_of)
+),
+
+-- orders whose statutory date (order date + $statutory_days) may fall in the period
+statutory_orders as (
+    select
+        order_id,
+        min(ordered_date) as order_date,
+        min(ordered_date) + $statutory_days as statutory_date
+    from order_lines
+    where
+        order_id in (
+            select placed.order_id from order_lines as placed
+            where
+                placed.ordered_date >= $from_date - $statutory_days
+                and placed.ordered_date < $to_date - $statutory_days
+        )
+        and order_id in (select waiting_lines.order_id from waiting_lines)
+    group by order_id
+    having
+        min(ordered_date) + $statutory_days >= $from_date
+        and min(ordered_date) + $statutory_days < $to_date
+),
+
+candidate_orders as (
+    select waiting_lines.order_id from waiting_lines
+    where
+        waiting_lines.promised_ship_date >= $from_date
+        and waiting_lines.promised_ship_date < $to_date
+    union
+    select statutory_orders.order_id from statutory_orders
+),
+
+order_notices as (
+    select
+        order_id,
+        min(sent_date) filter (
+            where kind in ('eta_update', 'options_offer')
+        ) as first_update_date,
+        min(sent_date) filter (where kind = 'options_offer') as first_offer_date
+    from notices
+    where
+        sent_date <= $as_of
+        and kind in ('eta_update', 'options_offer')
+        and order_id in (select candidate_orders.order_id from candidate_orders)
+    group by order_id
+),
+
+missed_promises as (
+    select
+        waiting_lines.*,
+        'missed_promise_without_notice' as rule,
+        waiting_lines.promised_ship_date as due_date
+    from waiting_lines
+    left join order_notices on waiting_lines.order_id = order_notices.order_id
+    where
+        waiting_lines.promised_ship_date >= $from_date
+        and waiting_lines.promised_ship_date < $to_date
+        and (
+            waiting_lines.shipped_date is null
+            or waiting_lines.shipped_date > waiting_lines.promised_ship_date
+        )
+        and (
+            order_notices.first_update_date is null
+            or order_notices.first_update_date > waiting_lines.promised_ship_date
+        )
+),
+
+past_statutory as (
+    select
+        waiting_lines.*,
+        'past_statutory_days' as rule,
+        statutory_orders.statutory_date as due_date
+    from waiting_lines
+    inner join statutory_orders on waiting_lines.order_id = statutory_orders.order_id
+    left join order_notices on waiting_lines.order_id = order_notices.order_id
+    where
+        (
+            waiting_lines.shipped_date is null
+            or waiting_lines.shipped_date > statutory_orders.statutory_date
+        )
+        and order_notices.first_offer_date is null
+),
+
+-- the eta_update notices of orders with one sent in the period, numbered per order in
+-- order of (sent_at, notice_id)
+numbered_eta_updates as (
+    select
+        order_id,
+        sent_date,
+        row_number() over (
+            partition by order_id order by sent_at, notice_id
+        ) as update_number
+    from notices
+    where
+        kind = 'eta_update'
+        and sent_date < $to_date
+        and order_id in (
+            select eta_in_period.order_id from notices as eta_in_period
+            where
+                eta_in_period.kind = 'eta_update'
+                and eta_in_period.sent_date >= $from_date
+                and eta_in_period.sent_date < $to_date
+        )
+),
+
+-- orders whose second eta_update was sent in the period (by D)
+second_eta_updates as (
+    select
+        order_id,
+        sent_date
+    from numbered_eta_updates
+    where
+        update_number = 2
+        and sent_date >= $from_date
+        and sent_date <= $as_of
+),
+
+second_delays as (
+    select
+        waiting_lines.*,
+        'second_delay' as rule,
+        second_eta_updates.sent_date as due_date
+    from waiting_lines
+    inner join second_eta_updates on waiting_lines.order_id = second_eta_updates.order_id
+),
+
+failures as (
+    select * from missed_promises
+    union all
+    select * from past_statutory
+    union all
+    select * from second_delays
+),
+
+final as (
+    select
+        count(*) filter (
+            where rule = 'missed_promise_without_notice'
+        ) as missed_promise_without_notice,
+        count(*) filter (where rule = 'past_statutory_days') as past_statutory_days,
+        count(distinct order_id) filter (where rule = 'second_delay') as second_delay
+    from failures
+)
+
+select * from final

@@ -1,0 +1,194 @@
+-- delay_notice_compliance_lines: which delayed customers are owed a revised date or a way out?
+-- Grain: one row per line and rule it fails, as defined in delay_notice_compliance.sql
+--   (a second_delay order lists each of its backordered lines not canceled by D), by rule,
+--   due_date, order_id, line_id (as text).
+-- Columns: order_id, line_id, rule ('missed_promise_without_notice', 'past_statutory_days',
+--   'second_delay'), sku, channel, ordered_date, backordered_at, promised_ship_date,
+--   shipped_at (when shipped after the due date), due_date (the promised date, the statutory
+--   date, or the date of the second eta_update), days_past_due (D - due_date).
+-- Parameters: $from_date, $to_date, $as_of, $statutory_days; filters $channels, $suppliers,
+--   $families, $skus.
+-- Inputs: order_lines (ordered_at, backordered_qty, backordered_at, promised_ship_date,
+--   shipped_at, canceled_at), notices (order_id, sent_at, kind), joined by order_id.
+
+with lines as (
+    select * from filtered_lines($channels, $suppliers, $families, $skus)
+),
+
+-- backordered lines not canceled by D
+waiting_lines as (
+    select
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_at,
+        promised_ship_date,
+        shipped_at,
+        shipped_date,
+        ordered_date
+    from lines
+    where
+        backordered_qty > 0
+        and backordered_date <= $as_of
+        and (canceled_date is null or canceled_date > $as_of)
+),
+
+-- orders whose statutory date (order date + $statutory_days) may fall in the period
+statutory_orders as (
+    select
+        order_id,
+        min(ordered_date) as order_date,
+        min(ordered_date) + $statutory_days as statutory_date
+    from order_lines
+    where
+        order_id in (
+            select placed.order_id from order_lines as placed
+            where
+                placed.ordered_date >= $from_date - $statutory_days
+                and placed.ordered_date < $to_date - $statutory_days
+        )
+        and order_id in (select waiting_lines.order_id from waiting_lines)
+    group by order_id
+    having
+        min(ordered_date) + $statutory_days >= $from_date
+        and min(ordered_date) + $statutory_days < $to_date
+),
+
+candidate_orders as (
+    select waiting_lines.order_id from waiting_lines
+    where
+        waiting_lines.promised_ship_date >= $from_date
+        and waiting_lines.promised_ship_date < $to_date
+    union
+    select statutory_orders.order_id from statutory_orders
+),
+
+order_notices as (
+    select
+        order_id,
+        min(sent_date) filter (
+            where kind in ('eta_update', 'options_offer')
+        ) as first_update_date,
+        min(sent_date) filter (where kind = 'options_offer') as first_offer_date
+    from notices
+    where
+        sent_date <= $as_of
+        and kind in ('eta_update', 'options_offer')
+        and order_id in (select candidate_orders.order_id from candidate_orders)
+    group by order_id
+),
+
+missed_promises as (
+    select
+        waiting_lines.*,
+        'missed_promise_without_notice' as rule,
+        waiting_lines.promised_ship_date as due_date
+    from waiting_lines
+    left join order_notices on waiting_lines.order_id = order_notices.order_id
+    where
+        waiting_lines.promised_ship_date >= $from_date
+        and waiting_lines.promised_ship_date < $to_date
+        and (
+            waiting_lines.shipped_date is null
+            or waiting_lines.shipped_date > waiting_lines.promised_ship_date
+        )
+        and (
+            order_notices.first_update_date is null
+            or order_notices.first_update_date > waiting_lines.promised_ship_date
+        )
+),
+
+past_statutory as (
+    select
+        waiting_lines.*,
+        'past_statutory_days' as rule,
+        statutory_orders.statutory_date as due_date
+    from waiting_lines
+    inner join statutory_orders on waiting_lines.order_id = statutory_orders.order_id
+    left join order_notices on waiting_lines.order_id = order_notices.order_id
+    where
+        (
+            waiting_lines.shipped_date is null
+            or waiting_lines.shipped_date > statutory_orders.statutory_date
+        )
+        and order_notices.first_offer_date is null
+),
+
+-- the eta_update notices of orders with one sent in the period, numbered per order in
+-- order of (sent_at, notice_id)
+numbered_eta_updates as (
+    select
+        order_id,
+        sent_date,
+        row_number() over (
+            partition by order_id order by sent_at, notice_id
+        ) as update_number
+    from notices
+    where
+        kind = 'eta_update'
+        and sent_date < $to_date
+        and order_id in (
+            select eta_in_period.order_id from notices as eta_in_period
+            where
+                eta_in_period.kind = 'eta_update'
+                and eta_in_period.sent_date >= $from_date
+                and eta_in_period.sent_date < $to_date
+        )
+),
+
+-- orders whose second eta_update was sent in the period (by D)
+second_eta_updates as (
+    select
+        order_id,
+        sent_date
+    from numbered_eta_updates
+    where
+        update_number = 2
+        and sent_date >= $from_date
+        and sent_date <= $as_of
+),
+
+second_delays as (
+    select
+        waiting_lines.*,
+        'second_delay' as rule,
+        second_eta_updates.sent_date as due_date
+    from waiting_lines
+    inner join second_eta_updates on waiting_lines.order_id = second_eta_updates.order_id
+),
+
+failures as (
+    select * from missed_promises
+    union all
+    select * from past_statutory
+    union all
+    select * from second_delays
+),
+
+final as (
+    select
+        order_id,
+        line_id,
+        rule,
+        sku,
+        channel,
+        ordered_date,
+        backordered_at,
+        promised_ship_date,
+        case when shipped_date <= $as_of then shipped_at end as shipped_at,
+        due_date,
+        $as_of - due_date as days_past_due
+    from failures
+)
+
+select * from final
+order by
+    case rule
+        when 'missed_promise_without_notice' then 0
+        when 'past_statutory_days' then 1
+        else 2
+    end,
+    due_date asc,
+    order_id asc,
+    line_id asc
