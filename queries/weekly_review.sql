@@ -1,6 +1,6 @@
 -- weekly_review: how did the headline of each weekly check move over the last 13 weeks?
 -- Grain: one row per ISO week, W-12 .. W (13 rows, oldest first); W is the period's week.
---   A week's as-of day is its Sunday, or $as_of when that is earlier.
+--   A week's as-of day (for open lines) is its Sunday, or $as_of when that is earlier.
 -- Figures, each equal to its single-week metric for that week and as-of day:
 --   line_rate = backordered lines / lines ordered in the week (backorder_rate);
 --   open_backordered_lines = backordered lines open as of the as-of day, and
@@ -147,7 +147,7 @@ window_shipments as (
     from shipments, bounds
     where
         shipments.shipped_date >= bounds.first_day
-        and shipments.shipped_date <= bounds.last_as_of
+        and shipments.shipped_date < bounds.end_day
         and shipments.order_id in (
             select distinct backordered_lines.order_id from backordered_lines
         )
@@ -171,7 +171,7 @@ split_costs as (
     inner join weeks
         on
             window_shipments.shipped_date >= weeks.week_start
-            and window_shipments.shipped_date <= weeks.week_as_of
+            and window_shipments.shipped_date < weeks.week_end
     where window_shipments.shipment_id != first_shipments.first_shipment_id
     group by weeks.week_start
 ),

@@ -22,7 +22,6 @@ __all__ = [
     "quarterly_top20",
     "quarterly_top20_delayed_orders",
     "order_timeline",
-    "HEADLINES",
 ]
 
 STATE = ["order_lines.shipped_at", "order_lines.canceled_at"]

@@ -9,9 +9,20 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.metrics import weekly_review, weekly_review_changes
+from dashboard.metrics import (
+    backorder_age,
+    backorder_cancel_rate,
+    backorder_rate,
+    promise_hit_rate,
+    split_shipment_cost,
+    supplier_eta_accuracy,
+    support_contact_rate,
+    weekly_review,
+    weekly_review_changes,
+)
 from dashboard.params import Filters, Period
 
 TZ = "America/New_York"
@@ -310,3 +321,55 @@ def test_changes_of_unavailable_headline(make_db):
         schema={"this_week": pl.Float64, "change": pl.Float64, "unavailable": pl.String},
     )
     assert_frame_equal(result, expected)
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory):
+    """The demo history (a few thousand orders), imported as a user would."""
+    from dashboard import demo, importer, store
+
+    folder = tmp_path_factory.mktemp("demo")
+    files = demo.generate(folder / "csv", orders=3000, seed=7, end=date(2026, 11, 22))
+    db = folder / "demo.duckdb"
+    report = importer.import_paths(
+        list(files.values()), db, timezone=demo.DEMO_TIMEZONE, currency=demo.DEMO_CURRENCY
+    )
+    assert report.ok
+    con = store.connect(db)
+    yield con
+    con.close()
+
+
+def single_week_headlines(con, week: Period, filters: Filters | None = None) -> dict:
+    """Each headline from its own weekly check, for one week."""
+    age = backorder_age(con, week, filters)
+    by_bucket = dict(zip(age["bucket"], age["share_of_lines"], strict=True))
+    return {
+        "week": str(week),
+        "line_rate": backorder_rate(con, week, filters)["line_rate"][0],
+        "open_backordered_lines": age.filter(pl.col("bucket") == "total")["count_lines"][0],
+        "share_aged_15_plus": by_bucket["15+"],
+        "promise_hit_rate": promise_hit_rate(con, week, filters)["hit_rate"][0],
+        "supplier_on_time_rate": supplier_eta_accuracy(con, week, filters)["on_time_rate"][0],
+        "cancel_rate": backorder_cancel_rate(con, week, filters)["cancel_rate"][0],
+        "backorder_split_cost": float(
+            split_shipment_cost(con, week, filters)["backorder_split_cost"][0]
+        ),
+        "contacts_per_backordered_order": support_contact_rate(con, week, filters)[
+            "contacts_per_order"
+        ][0],
+    }
+
+
+@pytest.mark.parametrize("filters", [None, Filters(channel=("amazon",))])
+def test_each_headline_equals_its_weekly_check(demo_con, filters):
+    weeks = [W47]
+    for _ in range(12):
+        weeks.insert(0, weeks[0].previous())
+    expected = pl.DataFrame([single_week_headlines(demo_con, week, filters) for week in weeks])
+    result = (
+        weekly_review(demo_con, W47, filters)
+        .select(expected.columns)
+        .with_columns(pl.col("backorder_split_cost").cast(pl.Float64))
+    )
+    assert_frame_equal(result, expected, check_dtypes=False, check_exact=True)
