@@ -337,11 +337,10 @@ def ours(con, period) -> Reference:
 
 def _total_row(frame) -> dict:
     """The metric's headline row: the only row, or the one with every group column null."""
-    if frame.height == 1:
-        return frame.row(0, named=True)
-    for row in frame.iter_rows(named=True):
-        if all(row.get(c) is None for c in ("sku", "supplier", "group", "cancel_reason")):
-            return row
+    if "breakdown" in frame.columns:
+        return frame.filter(frame["breakdown"] == "total").row(0, named=True)
+    if frame.height != 1:
+        raise ValueError(f"no headline row in a frame of {frame.height} rows")
     return frame.row(0, named=True)
 
 
@@ -367,17 +366,17 @@ OUR_FIGURES: dict[str, dict[str, str]] = {
         "split.first_shipped_orders": "count_orders_first_shipped",
         "split.split_orders": "count_split_orders",
         "split.split_rate": "split_rate",
-        "split.revenue": "revenue",
+        "split.revenue": "split_revenue",
         "split.share_of_revenue": "share_of_revenue",
     },
     "support_contact_rate": {
         "contacts.backordered_orders": "count_backordered_orders",
         "contacts.backordered_contacts": "count_backordered_contacts",
-        "contacts.per_backordered_order": "contacts_per_backordered_order",
+        "contacts.per_backordered_order": "contacts_per_order",
         "contacts.repeated_share": "repeated_share",
         "contacts.baseline_orders": "count_baseline_orders",
         "contacts.baseline_contacts": "count_baseline_contacts",
-        "contacts.per_baseline_order": "contacts_per_baseline_order",
+        "contacts.per_baseline_order": "baseline_contacts_per_order",
         "contacts.lift": "lift",
     },
 }
