@@ -100,3 +100,51 @@ def test_channel_filter_and_unknown_attribute(make_db):
 
 def test_period_as_of_is_last_day():
     assert W47.as_of == date(2026, 11, 22)
+
+
+def test_skus_tied_on_lines_and_units_rank_by_sku(make_db):
+    con = make_db(
+        {
+            "order_lines": [
+                line("1", "B", 2, 1),
+                line("2", "A", 3, 1),
+                line("3", "C", 1, 1),
+                line("3", "C", 1, 0),
+            ]
+        }
+    )
+    result = backorder_rate(con, W47).select("sku", "count_backordered_lines", "backordered_units")
+    # A, B and C each have 1 backordered line of 1 unit: sku ascending breaks the tie.
+    expected = pl.DataFrame(
+        {
+            "sku": [None, "A", "B", "C"],
+            "count_backordered_lines": [3, 1, 1, 1],
+            "backordered_units": [3, 1, 1, 1],
+        }
+    )
+    assert_frame_equal(result, expected, check_dtypes=False)
+
+
+def test_family_and_supplier_filters(make_db):
+    con = make_db(
+        {
+            "order_lines": [
+                line("1", "A", 1, 1),
+                line("2", "B", 1, 0),
+                line("3", "C", 1, 1),
+            ],
+            "skus": [
+                {"sku": "A", "family": "Lamps", "supplier": "X"},
+                {"sku": "B", "family": "Lamps", "supplier": "Y"},
+                {"sku": "C", "family": "Rugs", "supplier": "Y"},
+            ],
+        }
+    )
+    lamps = backorder_rate(con, W47, Filters(family=("Lamps",))).select("sku", "line_rate")
+    # Lamps: A (backordered) and B (not): 1 of 2 lines.
+    expected_lamps = pl.DataFrame({"sku": [None, "A", "B"], "line_rate": [0.5, 1.0, 0.0]})
+    assert_frame_equal(lamps, expected_lamps)
+    supplier_y = backorder_rate(con, W47, Filters(supplier=("Y",))).select("sku", "line_rate")
+    # Supplier Y: B (not backordered) and C (backordered).
+    expected_y = pl.DataFrame({"sku": [None, "C", "B"], "line_rate": [0.5, 1.0, 0.0]})
+    assert_frame_equal(supplier_y, expected_y)
