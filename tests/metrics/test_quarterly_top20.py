@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard.metrics import quarterly_top20, quarterly_top20_delayed_orders
+from dashboard.metrics import (
+    backorder_cancel_rate,
+    backorder_rate,
+    promise_hit_rate,
+    quarterly_top20,
+    quarterly_top20_delayed_orders,
+    supplier_eta_accuracy,
+    support_contact_rate,
+)
 from dashboard.params import Filters, Period, Settings
 
 Q3 = Period.quarter("2026-Q3")  # 2026-07-01 .. 2026-09-30
@@ -213,3 +222,53 @@ def test_delayed_orders_as_of_an_earlier_day(make_db):
         }
     )
     assert_frame_equal(result, expected, check_dtypes=False)
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory):
+    """The demo history (a few thousand orders), imported as a user would."""
+    from dashboard import demo, importer, store
+
+    folder = tmp_path_factory.mktemp("demo")
+    files = demo.generate(folder / "csv", orders=3000, seed=7, end=date(2026, 11, 22))
+    db = folder / "demo.duckdb"
+    report = importer.import_paths(
+        list(files.values()), db, timezone=demo.DEMO_TIMEZONE, currency=demo.DEMO_CURRENCY
+    )
+    assert report.ok
+    con = store.connect(db)
+    yield con
+    con.close()
+
+
+def single_sku_figures(con, quarter: Period, sku: str) -> dict:
+    """Each figure from its own metric with the sku filter, over one quarter."""
+    only = Filters(sku=(sku,))
+    return {
+        "line_rate": backorder_rate(con, quarter, only)["line_rate"][0],
+        "cancel_rate": backorder_cancel_rate(con, quarter, only)["cancel_rate"][0],
+        "promise_hit_rate": promise_hit_rate(con, quarter, only)["hit_rate"][0],
+        "median_slip_days": supplier_eta_accuracy(con, quarter, only)["median_slip_days"][0],
+        "contacts_per_backordered_order": support_contact_rate(con, quarter, only)[
+            "contacts_per_order"
+        ][0],
+    }
+
+
+def test_ranking_and_figures_equal_the_single_metrics(demo_con):
+    result = quarterly_top20(demo_con, Q3)
+    ranked = backorder_rate(demo_con, Q3).filter(
+        pl.col("sku").is_not_null() & (pl.col("count_backordered_lines") > 0)
+    )
+    assert result["sku"].to_list() == ranked["sku"].head(20).to_list()
+    # The first three and the last two of the list (every sku would take ~25 s).
+    checked = result[[0, 1, 2, result.height - 2, result.height - 1]]
+    rows = []
+    for sku in checked["sku"]:
+        row = {"sku": sku, **single_sku_figures(demo_con, Q3, sku)}
+        previous = single_sku_figures(demo_con, Q3.previous(), sku)
+        rows.append(row | {f"prev_{name}": value for name, value in previous.items()})
+    expected = pl.DataFrame(rows)
+    assert_frame_equal(
+        checked.select(expected.columns), expected, check_dtypes=False, check_exact=True
+    )
