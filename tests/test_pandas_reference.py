@@ -228,6 +228,26 @@ def con(make_db):
     return make_db(TABLES)
 
 
+def test_reference_matches_hand_computed_figures(con):
+    ref = ref_module.compute(ref_module.read_tables(con), W47)
+    by_sku = {
+        row["sku"]: tuple(int(row[c]) for c in ref_module.BY_SKU_COLUMNS[1:7])
+        for row in ref.by_sku.to_dict("records")
+    }
+    assert list(by_sku) == list(EXPECTED_BY_SKU)
+    assert by_sku == EXPECTED_BY_SKU
+    assert ref.by_sku["line_rate"].iloc[0] == 5 / 8
+    assert ref.by_sku["order_rate"].iloc[0] == 4 / 5
+    assert set(ref.figures) == set(EXPECTED)
+    for key, value in EXPECTED.items():
+        assert ref.figures[key] == pytest.approx(value, abs=1e-12), key
+
+
+def test_reference_equals_our_metrics_on_literal_rows(con):
+    ref = ref_module.compute(ref_module.read_tables(con), W47)
+    assert ref_module.compare(ref, ref_module.ours(con, W47)) == []
+
+
 # backorder_rate.sql gives null, not 0, for the total row's units and order counts of a week
 # without lines (reported to its owner); nothing else may differ.
 EMPTY_WEEK_KNOWN = {
