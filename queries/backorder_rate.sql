@@ -18,12 +18,23 @@ touched_orders as (
     where ordered_date >= $from_date and ordered_date < $to_date
 ),
 
+-- the range of the touched ids: lets the scan below skip row groups by their min/max
+touched_bounds as (
+    select
+        min(order_id) as first_order_id,
+        max(order_id) as last_order_id
+    from touched_orders
+),
+
 orders as (
     select
         order_id,
         min(ordered_date) as order_date
     from order_lines
-    where order_id in (select touched_orders.order_id from touched_orders)
+    where
+        order_id in (select touched_orders.order_id from touched_orders)
+        and order_id >= (select touched_bounds.first_order_id from touched_bounds)
+        and order_id <= (select touched_bounds.last_order_id from touched_bounds)
     group by order_id
 ),
 
