@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import hypothesis.strategies as st
 import polars as pl
+from conftest import build_db
+from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal
 
 from dashboard import whatif
+from dashboard.params import Period
 from dashboard.whatif import Rule, Scenario
+from dashboard.whatif.replay import events_from_lines
 
 Q3 = {"from_date": date(2026, 7, 1), "to_date": date(2026, 10, 1)}
 
@@ -273,3 +280,332 @@ def test_outcome_and_recapture(make_db):
         }
     )
     assert_frame_equal(whatif.outcome(result), expected, check_dtypes=False)
+
+
+def shipped_line(order_id, line_id, sku_name, backordered_qty, shipment_id, shipped_at, **extra):
+    row = line(order_id, sku_name, backordered_qty, "2026-07-02T10:00:00Z", resolved_at=shipped_at)
+    row.update(line_id=line_id, shipment_id=shipment_id, qty="1", **extra)
+    if backordered_qty == 0:
+        row["backordered_at"] = None
+    return row
+
+
+def split_history():
+    """Order 1: in-stock line a (shipment s1) + backordered b (s2), b blocked -> s2 dropped.
+    Order 2: backordered c (s3, accepted), d (s4, blocked) -> s4 dropped, s3 kept.
+    Order 3: one backordered line, blocked -> the order, its shipment and contact vanish.
+    Order 4: nothing blocked -> untouched."""
+    return {
+        "order_lines": [
+            shipped_line("1", "a", "X", 0, "s1", "2026-07-03T10:00:00Z"),
+            shipped_line("1", "b", "A", 1, "s2", "2026-07-20T10:00:00Z"),
+            shipped_line("2", "c", "B", 1, "s3", "2026-07-20T10:00:00Z"),
+            shipped_line("2", "d", "A", 1, "s4", "2026-07-21T10:00:00Z"),
+            shipped_line("3", "e", "A", 1, "s5", "2026-07-22T10:00:00Z"),
+            shipped_line("4", "f", "B", 1, "s6", "2026-07-22T10:00:00Z"),
+        ],
+        "shipments": [
+            {
+                "shipment_id": s,
+                "order_id": o,
+                "shipped_at": t,
+                "shipping_cost": "5",
+                "handling_cost": "1",
+            }
+            for s, o, t in [
+                ("s1", "1", "2026-07-03T10:00:00Z"),
+                ("s2", "1", "2026-07-20T10:00:00Z"),
+                ("s3", "2", "2026-07-20T10:00:00Z"),
+                ("s4", "2", "2026-07-21T10:00:00Z"),
+                ("s5", "3", "2026-07-22T10:00:00Z"),
+                ("s6", "4", "2026-07-22T10:00:00Z"),
+            ]
+        ],
+        "contacts": [
+            {"contact_id": "k1", "order_id": "1", "created_at": "2026-07-10T10:00:00Z"},
+            {"contact_id": "k3", "order_id": "3", "created_at": "2026-07-10T10:00:00Z"},
+            {"contact_id": "k4", "order_id": "4", "created_at": "2026-07-10T10:00:00Z"},
+        ],
+    }
+
+
+def test_scenario_connection_resolves_canonical_names_to_the_filtered_history(make_db):
+    con = make_db(split_history())
+    blocked = pl.DataFrame({"order_id": ["1", "2", "3"], "line_id": ["b", "d", "e"]})
+    with whatif.scenario_connection(con, blocked) as scenario:
+        lines = scenario.sql("select order_id, line_id from order_lines order by all").fetchall()
+        via_macro = scenario.sql(
+            "select count(*) from filtered_lines(null, null, null, null)"
+        ).fetchall()
+        shipments = scenario.sql("select shipment_id from shipments order by all").fetchall()
+        contacts = scenario.sql("select contact_id from contacts order by all").fetchall()
+        presence = scenario.sql("select count(*) from column_presence").fetchall()
+    assert lines == [("1", "a"), ("2", "c"), ("4", "f")]
+    assert via_macro == [(3,)]
+    assert shipments == [("s1",), ("s3",), ("s6",)]
+    # Orders 1 and 3 had every backordered line blocked: their contacts go with them.
+    assert contacts == [("k4",)]
+    assert presence[0][0] > 0
+
+
+def test_split_cost_under_the_scenario_loses_the_blocked_orders_extra_shipments(make_db):
+    con = make_db(split_history())
+    # Cap 0 on sku A blocks lines b, d and e; B and X (never backordered) stay.
+    scenario = Scenario(sku_caps=(("A", 0),), **Q3)
+    result = whatif.replay(con, scenario)
+    figures = whatif.scenario_figures(con, result)
+    baseline = whatif.metric_figures(con, result.period)
+    split = ["split_cost", "backorder_split_cost", "count_extra_shipments"]
+    # Recorded: extra shipments s2 (order 1) and s4 (order 2), 6 each.
+    assert baseline["split_shipment_cost"].select(split).row(0) == (12, 12, 2)
+    assert figures["split_shipment_cost"].select(split).row(0) == (0, 0, 0)
+
+
+def test_buffer_curve_and_smallest_buffer(make_db):
+    def eta_line(order_id, eta, shipped):
+        row = line(order_id, "A", 1, "2026-07-02T10:00:00Z", resolved_at=shipped)
+        return {**row, "supplier_eta": eta}
+
+    con = make_db(
+        {
+            "order_lines": [
+                eta_line("1", "2026-07-10", "2026-07-09T10:00:00Z"),  # 1 day early
+                eta_line("2", "2026-07-10", "2026-07-10T10:00:00Z"),  # on the eta
+                eta_line("3", "2026-07-10", "2026-07-12T10:00:00Z"),  # 2 days after
+                eta_line("4", "2026-07-10", "2026-07-15T10:00:00Z"),  # 5 days after
+                eta_line("5", "2026-07-10", None),  # not shipped: not in the curve
+            ]
+        }
+    )
+    result = whatif.replay(con, Scenario(promise_buffer_days=3, **Q3))
+    curve = whatif.scenario_figures(con, result)["buffer_curve"]
+    assert curve["buffer_days"].to_list() == list(range(31))
+    assert curve["count_lines"].unique().to_list() == [4]
+    assert curve["hit_rate"].to_list()[:6] == [0.5, 0.5, 0.75, 0.75, 0.75, 1.0]
+    assert whatif.smallest_buffer(curve, 0.75) == 2
+    assert whatif.smallest_buffer(curve, 1.0) == 5
+    assert whatif.hit_rate_at(curve, 3) == 0.75
+
+
+def test_changed_skus_in_the_skus_layout(make_db):
+    con = make_db(
+        {
+            "order_lines": [line("1", "A", 1, "2026-07-02T10:00:00Z")],
+            "skus": [
+                sku("A", seasonal="false", backorder_eligible="true", oversell_cap="5"),  # 5 -> 3
+                sku("B", seasonal="false", backorder_eligible="false", oversell_cap="3"),  # -> on
+                sku("C", seasonal=None, backorder_eligible=None, oversell_cap="3"),  # unchanged
+                sku("D", seasonal="true", backorder_eligible="true", oversell_cap="3"),  # -> off
+            ],
+        }
+    )
+    scenario = Scenario(seasonal=Rule(True, 0.0), cap_default=3, **Q3)
+    changed = whatif.changed_skus(whatif.replay(con, scenario))
+    expected = pl.DataFrame(
+        {
+            "sku": ["A", "B", "D"],
+            "backorder_eligible": [True, True, False],
+            "oversell_cap": [3, 3, 3],
+        }
+    )
+    assert_frame_equal(whatif.skus_upload(changed), expected, check_dtypes=False)
+
+
+def test_scenario_json_round_trip_is_compact():
+    scenario = Scenario(
+        margin=Rule(True, 0.25),
+        cap_default=4,
+        family_caps=(("Bath", 2),),
+        sku_caps=(("A-1", None),),
+        recapture_share=0.3,
+        **Q3,
+    )
+    text = scenario.to_json()
+    assert Scenario.from_json(text) == scenario
+    assert Scenario().to_json() == "{}"
+    assert '"sku_caps":{"A-1":null}' in text
+
+
+def test_saved_scenarios_list_load_delete(tmp_path):
+    db = tmp_path / "x.duckdb"
+    first = Scenario(cap_default=3)
+    second = Scenario(seasonal=Rule(True, 0.0))
+    whatif.save(db, "tight", first)
+    whatif.save(db, "no seasonal", second)
+    assert sorted(whatif.listed(db)["name"].to_list()) == ["no seasonal", "tight"]
+    assert whatif.load(db, "tight") == first
+    whatif.save(db, "tight", second)  # saving under a taken name replaces it
+    assert whatif.load(db, "tight") == second
+    whatif.delete(db, "tight")
+    assert whatif.listed(db)["name"].to_list() == ["no seasonal"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+PERIOD = Period(**Q3)
+HOUR_US = 3_600_000_000
+START_US = int(datetime(2026, 7, 1, tzinfo=UTC).timestamp() * 1_000_000)
+
+walk_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B"]),  # sku
+        st.integers(-48, 200),  # backordered hour after the period start (< 0: carried in)
+        st.one_of(st.none(), st.integers(0, 100)),  # hours to resolution (None: still open)
+        st.integers(1, 4),  # backordered_qty
+    ),
+    max_size=25,
+)
+
+
+def walk_events_of(rows, unit=False) -> whatif.Events:
+    frame = pl.DataFrame(
+        [
+            {
+                "sku": s,
+                "order_id": f"{i:03d}",
+                "line_id": "1",
+                "is_carried": hour < 0,
+                "backordered_us": START_US + hour * HOUR_US,
+                "resolved_us": None if wait is None else START_US + (hour + wait) * HOUR_US,
+                "backordered_qty": 1 if unit else qty,
+                "qty": qty,
+                "revenue": 10.0 * qty,
+            }
+            for i, (s, hour, wait, qty) in enumerate(rows)
+        ],
+        schema={
+            "sku": pl.String,
+            "order_id": pl.String,
+            "line_id": pl.String,
+            "is_carried": pl.Boolean,
+            "backordered_us": pl.Int64,
+            "resolved_us": pl.Int64,
+            "backordered_qty": pl.Int32,
+            "qty": pl.Int32,
+            "revenue": pl.Float64,
+        },
+    )
+    if frame.height:
+        frame = frame.sort("sku", "backordered_us", "order_id", "line_id")
+    return events_from_lines(frame, PERIOD)
+
+
+def judged_with(cap, eligible=True):
+    return pl.DataFrame(
+        {"sku": ["A", "B"], "eligible": [eligible, eligible], "cap": [cap, cap]},
+        schema={"sku": pl.String, "eligible": pl.Boolean, "cap": pl.Int64},
+    )
+
+
+def reference_walk(events: whatif.Events, cap: int) -> list[bool]:
+    """The rule as written, one line at a time, no heap."""
+    out = []
+    accepted_rows = []
+    for row in events.lines.iter_rows(named=True):
+        now = row["backordered_us"]
+        outstanding = sum(
+            r["backordered_qty"]
+            for r in accepted_rows
+            if r["sku"] == row["sku"] and (r["resolved_us"] is None or r["resolved_us"] > now)
+        )
+        ok = row["is_carried"] or outstanding + row["backordered_qty"] <= cap
+        out.append(ok)
+        if ok:
+            accepted_rows.append(row)
+    return out
+
+
+def accepted_units(events, cap) -> int:
+    flags = whatif.walk_events(events, judged_with(cap))
+    return int((events.units * flags * ~events.is_carried).sum())
+
+
+@given(walk_lines, st.integers(0, 8))
+@settings(max_examples=300, deadline=None)
+def test_walk_matches_the_rule_as_written(rows, cap):
+    events = walk_events_of(rows)
+    assert whatif.walk_events(events, judged_with(cap)).tolist() == reference_walk(events, cap)
+
+
+@given(walk_lines, st.integers(0, 8), st.integers(0, 8))
+@settings(max_examples=300, deadline=None)
+def test_lowering_a_cap_never_accepts_more_units_of_single_unit_lines(rows, cap, lower_by):
+    events = walk_events_of(rows, unit=True)
+    assert accepted_units(events, max(cap - lower_by, 0)) <= accepted_units(events, cap)
+
+
+@given(walk_lines, st.integers(0, 8), st.integers(0, 8))
+@settings(max_examples=300, deadline=None)
+def test_lowering_a_cap_never_accepts_more_units_when_nothing_resolves(rows, cap, lower_by):
+    events = walk_events_of([(s, hour, None, qty) for s, hour, _, qty in rows])
+    assert accepted_units(events, max(cap - lower_by, 0)) <= accepted_units(events, cap)
+
+
+def test_a_lower_cap_can_accept_more_units_when_a_large_line_holds_the_cap():
+    # First come, first served (the spec's walk): with cap 3 the 3-unit line fills the cap
+    # until it ships at hour 50 and the four 1-unit lines (each shipped an hour later) are
+    # blocked; with cap 2 the big line is blocked and all four small ones fit: 4 > 3 units.
+    rows = [("A", 0, 50, 3), ("A", 1, 1, 1), ("A", 3, 1, 1), ("A", 5, 1, 1), ("A", 7, 1, 1)]
+    events = walk_events_of(rows)
+    assert (accepted_units(events, 3), accepted_units(events, 2)) == (3, 4)
+
+
+history_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C"]),
+        st.integers(-20, 95),  # backordered day after 2026-07-01
+        st.one_of(st.none(), st.integers(0, 40)),  # days to resolution
+        st.booleans(),  # canceled rather than shipped
+        st.integers(0, 3),  # backordered_qty (0 = in stock)
+        st.integers(-3, 5),  # promised ship date, days after the backorder
+        st.sampled_from(["web", "amazon"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(history_lines)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_rule_and_no_cap_replays_the_recorded_history(rows):
+    start = datetime(2026, 7, 1, 9, tzinfo=UTC)
+    lines = []
+    for i, (sku_name, day, wait, canceled, bo_qty, promise, channel) in enumerate(rows):
+        at = start + timedelta(days=day, hours=i)
+        resolved = None if wait is None else (at + timedelta(days=wait)).isoformat()
+        lines.append(
+            {
+                "order_id": str(i // 2),
+                "line_id": str(i),
+                "ordered_at": at.isoformat(),
+                "sku": sku_name,
+                "qty": str(bo_qty + 1),
+                "unit_price": "7.5",
+                "channel": channel,
+                "backordered_qty": str(bo_qty),
+                "backordered_at": at.isoformat() if bo_qty else None,
+                "promised_ship_date": (at + timedelta(days=promise)).date().isoformat(),
+                "supplier_eta": (at + timedelta(days=promise - 1)).date().isoformat(),
+                "shipped_at": None if canceled else resolved,
+                "canceled_at": resolved if canceled else None,
+                "cancel_reason": "backorder_delay" if canceled and resolved else None,
+            }
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        con = build_db(Path(tmp) / "h.duckdb", {"order_lines": lines})
+        try:
+            result = whatif.replay(con, Scenario(**Q3))
+            assert result.lines["accepted"].all()
+            recorded, accepted_row, blocked = whatif.outcome(result).iter_rows(named=True)
+            assert (accepted_row["lines"], accepted_row["units"]) == (
+                recorded["lines"],
+                recorded["units"],
+            )
+            assert blocked["lines"] == 0
+            baseline = whatif.metric_figures(con, result.period)
+            scenario = whatif.scenario_figures(con, result)
+            for name, frame in baseline.items():
+                assert_frame_equal(scenario[name], frame)
+        finally:
+            con.close()

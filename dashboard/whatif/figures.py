@@ -48,7 +48,7 @@ HEADLINES = (
     Headline("backorder_age", "count_lines", "Open backordered lines (as of end)", "count", False),
     Headline(
         "support_contact_rate",
-        "contacts_per_backordered_order",
+        "contacts_per_order",
         "Contacts per backordered order",
         "count",
         False,
@@ -60,7 +60,7 @@ HEADLINES = (
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:
-    return con.sql(
+    return con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()[0][0]
 

@@ -48,7 +48,7 @@ def replay_period(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> Period:
     """The scenario's window, or the last full quarter of the data (by its last order day)."""
     if scenario.from_date and scenario.to_date:
         return Period(scenario.from_date, scenario.to_date)
-    last_day = con.sql("select max(ordered_date) from order_lines").fetchall()[0][0]
+    last_day = con.execute("select max(ordered_date) from order_lines").fetchall()[0][0]
     from_date, to_date = last_full_quarter(last_day or date.today())
     return Period(from_date, to_date, f"{from_date.year}-Q{(from_date.month - 1) // 3 + 1}")
 
@@ -127,6 +127,11 @@ class Events:
 
 def prepare_events(con: duckdb.DuckDBPyConnection, period: Period) -> Events:
     lines = run(con, "whatif_events", {"from_date": period.from_date, "to_date": period.to_date})
+    return events_from_lines(lines, period)
+
+
+def events_from_lines(lines: pl.DataFrame, period: Period) -> Events:
+    """Events from rows shaped like whatif_events.sql's, already in walking order."""
     first = lines["sku"].is_first_distinct().to_numpy() if lines.height else np.zeros(0, bool)
     starts = np.append(np.flatnonzero(first), lines.height).astype(np.int64)
     return Events(
