@@ -191,3 +191,18 @@ def test_channel_filter(make_db):
     # Only the amazon line is left, and it was canceled.
     expected = pl.DataFrame({"count_resolved": [1], "cancel_rate": [1.0]})
     assert_frame_equal(total, expected, check_dtypes=False)
+
+
+def test_cancel_reason_rates_add_up_to_the_total_rate(make_db):
+    con = make_db({"order_lines": main_case(), "skus": SKUS})
+    result = (
+        backorder_cancel_rate(con, W47)
+        .filter(pl.col("breakdown").is_in(["total", "cancel_reason"]))
+        .group_by(pl.col("breakdown") == "total")
+        .agg(pl.col("cancel_rate").sum(), pl.col("lost_revenue").sum().cast(pl.Float64))
+        .sort("breakdown")
+        .drop("breakdown")
+    )
+    # backorder_delay 2/5 + customer_request 1/5 = the total 3/5; lost 20 + 5 = 25.
+    expected = pl.DataFrame({"cancel_rate": [0.6, 0.6], "lost_revenue": [25.0, 25.0]})
+    assert_frame_equal(result, expected)
