@@ -72,8 +72,8 @@ def backorder_age_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
 @metric(
     needs=[
         "order_lines.backordered_qty",
-        "order_lines.shipped_at",
         "order_lines.promised_ship_date",
+        "order_lines.shipped_at",
     ],
 )
 def promise_hit_rate(con, period, filters, settings, as_of) -> pl.DataFrame:
@@ -116,6 +116,6 @@ def split_shipment_cost(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "split_shipment_cost", base_params(period, filters, settings, as_of))
 
 
-@metric(needs=["contacts", "order_lines.backordered_qty", *LINE_STATE])
+@metric(needs=["order_lines.backordered_qty", *LINE_STATE, "contacts"])
 def support_contact_rate(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "support_contact_rate", base_params(period, filters, settings, as_of))
