@@ -132,6 +132,17 @@ def compute(tables: dict[str, pd.DataFrame], period) -> Reference:
     shipments = tables["shipments"]
     contacts = tables["contacts"]
 
+    # Order ids as integer codes shared by the three tables: grouping and isin on int64 are
+    # hash operations, while isin on pandas' Arrow strings builds a Python scalar per value.
+    ids = pd.concat(
+        [lines["order_id"], shipments["order_id"], contacts["order_id"]], ignore_index=True
+    )
+    codes, _ = pd.factorize(ids)
+    n_lines, n_shipments = len(lines), len(shipments)
+    lines = lines.assign(order_id=codes[:n_lines])
+    shipments = shipments.assign(order_id=codes[n_lines : n_lines + n_shipments])
+    contacts = contacts.assign(order_id=codes[n_lines + n_shipments :])
+
     bo_qty = lines["backordered_qty"].fillna(0)
     is_bo = bo_qty > 0
     resolved_date = lines["shipped_date"].fillna(lines["canceled_date"])

@@ -216,7 +216,7 @@ def data_range(db: Path) -> tuple[dt.date, int]:
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        last, lines = con.sql("select max(ordered_date), count(*) from order_lines").fetchone()
+        last, lines = con.sql("select max(ordered_date), count(*) from order_lines").fetchall()[0]
     return last, lines
 
 
@@ -258,10 +258,18 @@ def bench_size(label: str, args, report: Report, log) -> None:
         report.add(label, "quarterly_top20", r, kind="quarterly_top20", note=quarter)
     if "replay" in steps:
         results["replay"] = r = run_step({**base, "kind": "replay", "period": quarter}, log=log)
-        if r.error and "not available" in r.error:
-            report.add(label, "replay", value=None, note="not available", kind="replay")
+        if r.error and r.error.startswith("not available"):
+            report.add(label, "replay", value=None, note=r.error[:120], kind="replay")
         else:
-            report.add(label, "replay", r, kind="replay", note=quarter)
+            report.add(label, "replay", r, kind="replay", note=f"{quarter}, replay + outcome")
+            r = run_step({**base, "kind": "replay_figures", "period": quarter}, log=log)
+            report.add(
+                label,
+                "replay + scenario figures",
+                r,
+                kind="replay",
+                note="plus the metrics without the blocked lines",
+            )
     if "pandas" in steps:
         core = run_step({**base, "kind": "core", "period": week}, log=log)
         results["core"] = core

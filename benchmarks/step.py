@@ -77,7 +77,7 @@ def run(spec: dict) -> dict:
 
         with duckdb.connect(str(db), read_only=True) as con:
             counts = {
-                t: con.sql(f"select count(*) from {t}").fetchone()[0]
+                t: con.sql(f"select count(*) from {t}").fetchall()[0][0]
                 for t in ("order_lines", "shipments", "inbound", "contacts", "notices", "skus")
             }
         info.update(
@@ -107,10 +107,14 @@ def run(spec: dict) -> dict:
         fn = getattr(metrics, kind)
         first, times, result = timed(lambda: fn(con, period), repeat)
         info["shape"] = _shape(result)
-    elif kind == "replay":
-        from benchmarks.replay_call import call_replay
+    elif kind in ("replay", "replay_figures"):
+        from benchmarks import replay_call
 
-        first, times, result = timed(lambda: call_replay(con, period), repeat)
+        fn = replay_call.call_replay if kind == "replay" else replay_call.call_replay_figures
+        try:
+            first, times, result = timed(lambda: fn(con, period), repeat)
+        except (ImportError, AttributeError, replay_call.NotAvailable) as exc:
+            return {"first": None, "times": [], "info": {}, "error": f"not available: {exc}"}
         info["shape"] = _shape(result)
     elif kind == "core":
         from benchmarks import pandas_reference
