@@ -1,17 +1,45 @@
-"""The one module that touches streamlit: cached connection and cached figures.
+"""The one module that touches streamlit: cached connection, cached figures, shared widgets.
 
-Pages call these; they never run SQL or reshape data themselves.
+Pages call these; they never run SQL or reshape data themselves. The pieces:
+
+- the database: a read-only connection cached per file version (`store.version`), so an import
+  that lands (a new file swapped in) is picked up on the next rerun;
+- the view: week, span and filters from the sidebar, kept in the URL (`sidebar()` in the
+  router, `view()` in pages);
+- figures: `figure(metric, period, ...)` caches a metric's frame keyed by (database version,
+  metric, period, filters, settings, as_of); settings live in the state file, so saving one
+  gives new keys and every figure that uses it changes;
+- rendering: cards, charts, tables with CSV/XLSX downloads, definitions, empty and unavailable
+  states. Text from exports goes through st.dataframe / st.text / markdown-escaped strings,
+  never HTML.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import html
+import io
+import math
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import settings, store
+from dashboard import queries, settings, store
+from dashboard.params import Filters, Period, Settings
+
+FILTER_KEYS = ("channel", "supplier", "family", "sku")
+SPANS = {1: "1 week", 4: "4 weeks", 13: "13 weeks", 52: "52 weeks"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# ---------------------------------------------------------------------------- database
 
 
 def db() -> Path:
@@ -29,14 +57,140 @@ def connection() -> duckdb.DuckDBPyConnection:
     return _connection(str(path), store.version(path)).cursor()
 
 
+@contextlib.contextmanager
+def _reading(path: str):
+    """A read-only cursor on the file, closed after the block."""
+    con = store.connect(Path(path))
+    try:
+        cursor = con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+    finally:
+        con.close()
+
+
 def data_version() -> tuple[int, int] | None:
     return store.version(db())
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+def state_version() -> tuple[int, int] | None:
+    return store.version(store.state_path(db()))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _settings(path: str, version, state) -> Settings:
+    return settings.load(Path(path))
+
+
+def current_settings() -> Settings:
+    """The settings in force (cached until the data or state file changes)."""
+    return _settings(str(db()), data_version(), state_version())
+
+
+def save_settings(new: Settings) -> None:
+    settings.save(db(), new)
+
+
+# ---------------------------------------------------------------------------- catalog
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _catalog(path: str, version) -> dict[str, object]:
+    with _reading(path) as con:
+        present = store.presence(con)
+        ((first, last),) = con.execute(
+            "select min(ordered_date), max(ordered_date) from order_lines"
+        ).fetchall()
+        channels = [
+            r[0]
+            for r in con.execute(
+                "select distinct channel from order_lines where channel is not null order by 1"
+            ).fetchall()
+        ]
+        attributes = {
+            name: [
+                r[0]
+                for r in con.execute(
+                    f"select distinct {name} from sku_attributes where {name} is not null order by 1"
+                ).fetchall()
+            ]
+            for name in ("supplier", "family")
+        }
+        skus = [
+            r[0] for r in con.execute("select distinct sku from order_lines order by 1").fetchall()
+        ]
+        dataset = store.dataset_settings(con)
+    return {
+        "present": present,
+        "first_day": first,
+        "last_day": last,
+        "channel": channels,
+        "supplier": attributes["supplier"],
+        "family": attributes["family"],
+        "sku": skus,
+        "dataset": dataset,
+    }
+
+
+def catalog() -> dict[str, object]:
+    """What the filters can choose from, the data's first and last order day, presence."""
+    return _catalog(str(db()), data_version())
+
+
+def weeks_in_data(first: date | None, last: date | None) -> list[str]:
+    """ISO weeks from the first to the last order day, newest first."""
+    if first is None or last is None:
+        return []
+    out = []
+    day = Period.week_of(last).from_date
+    stop = Period.week_of(first).from_date
+    while day >= stop:
+        out.append(Period.week_of(day).label)
+        day -= timedelta(days=7)
+    return out
+
+
+def default_week(first: date | None, last: date | None) -> str | None:
+    """The last complete ISO week in the data, else the week of the latest order."""
+    if last is None or first is None:
+        return None
+    week = Period.week_of(last)
+    if last == week.as_of:  # the latest order is on a Sunday: its week is complete
+        return week.label
+    before = week.previous()
+    if before.to_date > first:
+        return before.label
+    return week.label
+
+
+def quarters_in_data(first: date | None, last: date | None) -> list[str]:
+    if first is None or last is None:
+        return []
+    out = []
+    q = Period.quarter_of(last)
+    while q.to_date > first:
+        out.append(q.label)
+        q = q.previous()
+    return out
+
+
+def default_quarter(first: date | None, last: date | None) -> str | None:
+    """The last complete quarter in the data, else the quarter of the latest order."""
+    if first is None or last is None:
+        return None
+    q = Period.quarter_of(last)
+    if last == q.as_of:
+        return q.label
+    before = q.previous()
+    return before.label if before.to_date > first else q.label
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
 def _loaded(path: str, version) -> pl.DataFrame:
-    with store.connect(Path(path)) as con:
-        return con.execute(
+    with _reading(path) as con:
+        return con.sql(
             """
             select 'order_lines' as table_name, count(*) as rows,
                    min(ordered_date) as first_day, max(ordered_date) as last_day
@@ -51,8 +205,1773 @@ def _loaded(path: str, version) -> pl.DataFrame:
 
 
 def loaded_tables() -> pl.DataFrame:
-    return _loaded(str(db()), data_version())
+    """Rows and date range per canonical table."""
+    frame = _loaded(str(db()), data_version())
+    present = catalog()["present"]
+    return frame.with_columns(
+        pl.col("table_name")
+        .map_elements(
+            lambda t: "loaded" if t in present else "not imported", return_dtype=pl.String
+        )
+        .alias("status"),
+        pl.col("table_name")
+        .map_elements(lambda t: ", ".join(sorted(present.get(t, ()))), return_dtype=pl.String)
+        .alias("columns"),
+    )
 
 
-def current_settings():
-    return settings.load(db())
+@st.cache_data(max_entries=8, show_spinner=False)
+def _imports(path: str, version) -> tuple[pl.DataFrame, pl.DataFrame]:
+    with _reading(path) as con:
+        files = con.sql(
+            """
+            select import_files.file_id, imports.finished_at, import_files.file,
+                   import_files.table_name, import_files.source_kind, import_files.status,
+                   import_files.rows_read, import_files.rows_loaded, import_files.rows_rejected,
+                   import_files.rows_blank, import_files.rows_inserted, import_files.rows_replaced,
+                   import_files.rows_read = import_files.rows_loaded + import_files.rows_rejected
+                       + coalesce(import_files.rows_blank, 0) as reconciles,
+                   import_files.message, array_to_string(import_files.notes, '; ') as notes
+            from import_files left join imports on import_files.import_id = imports.import_id
+            order by import_files.file_id desc
+            limit 200
+            """
+        ).pl()
+        rejects = con.sql(
+            "select file_id, file, row, column_name, value, reason from rejects "
+            "order by file_id desc, row limit 5000"
+        ).pl()
+    return files, rejects
+
+
+def recent_imports() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The import log (newest first, with rows read = loaded + rejected + blank) and rejects."""
+    return _imports(str(db()), data_version())
+
+
+# ---------------------------------------------------------------------------- the view
+
+
+@dataclass(frozen=True)
+class View:
+    """What the sidebar selects: the ISO week, the span ending with it, the filters."""
+
+    week: Period
+    span_weeks: int
+    filters: Filters
+    settings: Settings
+
+    @property
+    def period(self) -> Period:
+        """The span of `span_weeks` ISO weeks ending with the selected week."""
+        if self.span_weeks <= 1:
+            return self.week
+        start = self.week.from_date - timedelta(days=7 * (self.span_weeks - 1))
+        first = Period.week_of(start).label
+        return Period(start, self.week.to_date, f"{first} to {self.week.label}")
+
+    def query(self, **extra: str) -> dict[str, str | list[str]]:
+        """URL query parameters that reproduce this view (plus `extra`)."""
+        out: dict[str, str | list[str]] = {"week": self.week.label}
+        if self.span_weeks != 1:
+            out["span"] = str(self.span_weeks)
+        for key in FILTER_KEYS:
+            values = list(getattr(self.filters, key))
+            if values:
+                out[key] = values
+        out.update(extra)
+        return out
+
+    def url(self, page: str, **extra: str) -> str:
+        """A relative link to `page` with this view and `extra` in the query string."""
+        return f"{page}?{urllib.parse.urlencode(self.query(**extra), doseq=True)}"
+
+    def describe(self) -> str:
+        parts = [
+            f"{key}: {', '.join(getattr(self.filters, key))}"
+            for key in FILTER_KEYS
+            if getattr(self.filters, key)
+        ]
+        return "; ".join(parts) if parts else "all channels, suppliers, families and SKUs"
+
+
+def _url_value(key: str, multi: bool):
+    if key not in st.query_params:
+        return None
+    return st.query_params.get_all(key) if multi else st.query_params.get(key)
+
+
+def url_seed(key: str, *, multi: bool = False, valid: Iterable | None = None, parse=None) -> None:
+    """Seed widget state `key` from the URL the first time a value is seen there.
+
+    The widget is then created with `key=` only. A value that changes in the URL (a link
+    followed within the session) seeds it again; a value the user set is left alone.
+    """
+    raw = _url_value(key, multi)
+    seen_key = f"_url_seen_{key}"
+    if raw is None or raw == st.session_state.get(seen_key):
+        return
+    st.session_state[seen_key] = raw
+    value = raw
+    if parse is not None:
+        try:
+            value = parse(raw)
+        except ValueError:
+            return
+    if valid is not None:
+        allowed = set(valid)
+        if multi:
+            value = [v for v in value if v in allowed]
+        elif value not in allowed:
+            return
+    st.session_state[key] = value
+
+
+def url_publish(key: str, value, default=None) -> None:
+    """Write a widget's value back to the URL (removed when it is the default or empty)."""
+    empty = value is None or value == default or (isinstance(value, list | tuple) and not value)
+    if empty:
+        if key in st.query_params:
+            del st.query_params[key]
+        st.session_state.pop(f"_url_seen_{key}", None)
+        return
+    text = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+    if _url_value(key, isinstance(text, list)) != text:
+        st.query_params[key] = text
+    st.session_state[f"_url_seen_{key}"] = text
+
+
+def sidebar() -> View | None:
+    """The shared filters, created by the router before `nav.run()`; None without data."""
+    cat = catalog()
+    conf = current_settings()
+    weeks = weeks_in_data(cat["first_day"], cat["last_day"])
+    side = st.sidebar
+    if not weeks:
+        side.caption(_zone_caption(conf))
+        st.session_state["_view"] = None
+        return None
+    default = default_week(cat["first_day"], cat["last_day"])
+    url_seed("week", valid=weeks)
+    url_seed("span", valid=list(SPANS), parse=int)
+    for key in FILTER_KEYS:
+        url_seed(key, multi=True, valid=cat[key])
+    if st.session_state.get("week") not in weeks:
+        st.session_state["week"] = default
+    if st.session_state.get("span") not in SPANS:
+        st.session_state["span"] = 1
+    side.selectbox(
+        "Week",
+        weeks,
+        key="week",
+        help="ISO week (Monday to Sunday, store time zone). Default: the last complete week.",
+    )
+    side.selectbox(
+        "Span for analysis pages",
+        list(SPANS),
+        key="span",
+        format_func=SPANS.get,
+        help="The analysis pages cover this many weeks ending with the selected week. "
+        "The weekly review always shows the selected week.",
+    )
+    labels = {"channel": "Channel", "supplier": "Supplier", "family": "Family", "sku": "SKU"}
+    for key in FILTER_KEYS:
+        side.multiselect(
+            labels[key],
+            cat[key],
+            key=key,
+            placeholder="All",
+            disabled=not cat[key],
+            help=None if cat[key] else f"The loaded exports carry no {key}.",
+        )
+    url_publish("week", st.session_state["week"], default=None)
+    url_publish("span", st.session_state["span"], default=1)
+    for key in FILTER_KEYS:
+        url_publish(key, st.session_state[key])
+    side.caption(_zone_caption(conf))
+    side.caption(f"Data: {cat['first_day']} to {cat['last_day']} (order days)")
+    view = View(
+        week=Period.week(st.session_state["week"]),
+        span_weeks=int(st.session_state["span"]),
+        filters=Filters(*(tuple(st.session_state[k]) for k in FILTER_KEYS)),
+        settings=conf,
+    )
+    st.session_state["_view"] = view
+    return view
+
+
+def _zone_caption(conf: Settings) -> str:
+    return f"Store time zone: {conf.timezone} · currency: {conf.currency}"
+
+
+def view() -> View | None:
+    """The view the router built for this run (None when no data is loaded)."""
+    return st.session_state.get("_view")
+
+
+def require_view() -> View:
+    """The view, or an explanation and a stop when no orders are loaded."""
+    current = view()
+    if current is None:
+        st.info("No orders are loaded yet. Open **Data** to upload exports or load the demo data.")
+        st.page_link(str(PAGES / "data.py"), label="Go to Data", icon=":material/database:")
+        st.stop()
+    return current
+
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
+# ---------------------------------------------------------------------------- figures
+
+
+def _metric_fn(name: str) -> Callable[..., pl.DataFrame]:
+    from dashboard import metrics
+
+    fn = getattr(metrics, name, None) or queries.REGISTRY.get(name)
+    if fn is None:
+        raise KeyError(f"no metric function {name}")
+    return fn
+
+
+def has_metric(name: str) -> bool:
+    """Whether a metric function exists yet (modules land one at a time)."""
+    from dashboard import metrics
+
+    return hasattr(metrics, name) or name in queries.REGISTRY
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _figure(
+    path: str,
+    version,
+    name: str,
+    period: Period,
+    filters: Filters,
+    conf: Settings,
+    as_of: date | None,
+    extra: tuple,
+) -> pl.DataFrame:
+    if not has_metric(name):
+        return queries.unavailable(f"the {name} metric, which is not in this build yet")
+    con = _connection(path, version).cursor()
+    try:
+        return _metric_fn(name)(con, period, filters, conf, as_of, **dict(extra))
+    finally:
+        con.close()
+
+
+def figure(
+    metric: str | Callable,
+    period: Period,
+    filters: Filters | None = None,
+    conf: Settings | None = None,
+    as_of: date | None = None,
+    **extra,
+) -> pl.DataFrame:
+    """`metric(con, period, filters, settings, as_of, **extra)`, cached per database version."""
+    name = metric if isinstance(metric, str) else metric.__name__
+    return _figure(
+        str(db()),
+        data_version(),
+        name,
+        period,
+        filters or Filters(),
+        conf or current_settings(),
+        as_of,
+        tuple(sorted(extra.items())),
+    )
+
+
+def unavailable_reason(frame: pl.DataFrame) -> str | None:
+    return queries.is_unavailable(frame)
+
+
+def say_unavailable(reason: str, what: str = "") -> None:
+    """`needs canceled_at` -> 'Unavailable: the loaded exports have no canceled_at column'."""
+    need = reason.removeprefix("unavailable: ").removeprefix("needs ").strip()
+    tables = {"order_lines", "shipments", "inbound", "contacts", "notices", "skus"}
+    filters = set(FILTER_KEYS)
+    if need.startswith("the "):
+        text = need
+    elif need in tables:
+        text = f"the loaded exports have no {need} table"
+    elif need in filters:
+        text = f"the loaded exports carry no {need}, so the {need} filter cannot apply"
+    else:
+        text = f"the loaded exports have no {need} column"
+    prefix = f"{what}: " if what else ""
+    st.warning(f"{prefix}Unavailable: {text}.", icon=":material/block:")
+
+
+def usable(frame: pl.DataFrame, empty: str, what: str = "") -> bool:
+    """Show the unavailable or empty state and return False, or return True to render."""
+    reason = unavailable_reason(frame)
+    if reason:
+        say_unavailable(reason, what)
+        return False
+    if frame.height == 0:
+        st.info(empty, icon=":material/inbox:")
+        return False
+    return True
+
+
+def definition(name: str, label: str = "Definition") -> None:
+    """The metric's definition (the SQL file's opening comment), folded."""
+    try:
+        text = queries.definition(name)
+    except FileNotFoundError:
+        text = "No definition file yet."
+    with st.expander(f"{label}: {name}", icon=":material/info:"):
+        st.text(text)
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt(value, unit: str, currency: str = "USD") -> str:
+    """A figure as text: unit is pct, pts, money, days, hours, count or ratio."""
+    if isinstance(value, str):
+        if value.startswith(queries.UNAVAILABLE):
+            return "unavailable"
+        return value
+    if _missing(value):
+        return "no data"
+    value = float(value)
+    if unit == "pct":
+        return f"{value:.1%}"
+    if unit == "pts":
+        return f"{value * 100:+.1f} pts"
+    if unit == "money":
+        digits = 2 if abs(value) < 10 else 0
+        return f"{'-' if value < 0 else ''}{money_symbol(currency)}{abs(value):,.{digits}f}"
+    if unit == "days":
+        return f"{value:.1f} days"
+    if unit == "hours":
+        return f"{value:.1f} h"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    return f"{value:,.2f}"
+
+
+def fmt_change(value, unit: str, currency: str = "USD") -> str | None:
+    """The week-on-week change: rate points for rates, signed values otherwise."""
+    if isinstance(value, str) or _missing(value):
+        return None
+    value = float(value)
+    if unit == "pct":
+        return f"{value * 100:+.1f} pts"
+    if unit == "money":
+        sign = "+" if value >= 0 else "-"
+        return f"{sign}{fmt(abs(value), 'money', currency)}"
+    if unit == "count":
+        return f"{value:+,.0f}"
+    if unit == "days":
+        return f"{value:+.1f} days"
+    if unit == "ratio":
+        return f"{value:+.2f}"
+    return f"{value:+,.2f}"
+
+
+def money_symbol(currency: str) -> str:
+    return {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, f"{currency} ")
+
+
+def card(
+    label: str,
+    value,
+    unit: str,
+    change=None,
+    up_is_bad: bool = False,
+    help: str | None = None,
+    previous=None,
+    currency: str = "USD",
+    trend: list | None = None,
+) -> None:
+    """st.metric with the change coloured by whether it is good: `inverse` when up is bad."""
+    unavailable = isinstance(value, str) and value.startswith(queries.UNAVAILABLE)
+    description = None
+    if unavailable:
+        description = "Unavailable: " + value.removeprefix(queries.UNAVAILABLE)
+    elif previous is not None or _missing(previous):
+        description = f"last week {fmt(previous, unit, currency)}"
+    st.metric(
+        label,
+        fmt(value, unit, currency),
+        delta=None if unavailable else fmt_change(change, unit, currency),
+        delta_color="inverse" if up_is_bad else "normal",
+        help=help,
+        border=True,
+        delta_description=description,
+        chart_data=[v for v in (trend or []) if not _missing(v) and not isinstance(v, str)] or None,
+        chart_type="line",
+    )
+
+
+# ---------------------------------------------------------------------------- charts
+
+AXIS = {
+    "pct": {"tickformat": ".0%", "suffix": ""},
+    "money": {"tickformat": ",.0f", "suffix": ""},
+    "days": {"tickformat": ",.1f", "suffix": " d"},
+    "hours": {"tickformat": ",.0f", "suffix": " h"},
+    "count": {"tickformat": ",d", "suffix": ""},
+    "ratio": {"tickformat": ".2f", "suffix": ""},
+}
+
+
+def _unit_title(title: str, unit: str, currency: str) -> str:
+    names = {"pct": "%", "money": currency, "days": "days", "hours": "hours", "count": "count"}
+    return f"{title} ({names[unit]})" if unit in names else title
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    return fig
+
+
+def chart(fig: go.Figure, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def line_chart(
+    frame: pl.DataFrame,
+    x: str,
+    ys: dict[str, str],
+    unit: str,
+    title: str,
+    currency: str = "USD",
+    x_title: str = "ISO week",
+    height: int = 300,
+    threshold: float | None = None,
+    y_title: str | None = None,
+) -> go.Figure:
+    """One line per column of `ys` ({column: legend label}) over `x`."""
+    fig = go.Figure()
+    axis = AXIS.get(unit, AXIS["ratio"])
+    for column, label in ys.items():
+        values = frame[column] if frame[column].dtype != pl.String else None
+        if values is None:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x].cast(pl.String).to_list(),
+                y=values.cast(pl.Float64).to_list(),
+                mode="lines+markers",
+                name=label,
+                hovertemplate=f"%{{y:{axis['tickformat']}}}{axis['suffix']}",
+            )
+        )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold, line_dash="dash", line_color="firebrick", annotation_text="threshold"
+        )
+    fig.update_yaxes(
+        title=y_title
+        if y_title is not None
+        else _unit_title(title.split(" by ")[0], unit, currency),
+        tickformat=axis["tickformat"],
+        ticksuffix=axis["suffix"],
+        rangemode="tozero",
+    )
+    fig.update_xaxes(title=x_title)
+    return _layout(fig, title, height)
+
+
+def bar_chart(
+    frame: pl.DataFrame,
+    x: str,
+    y: str,
+    unit: str,
+    title: str,
+    currency: str = "USD",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color: str | None = None,
+    horizontal: bool = False,
+    height: int = 320,
+    text: bool = True,
+) -> go.Figure:
+    """Bars of `y` per `x` (optionally stacked by `color`), labelled with their values."""
+    axis = AXIS.get(unit, AXIS["ratio"])
+    fig = go.Figure()
+    groups = [(None, frame)] if color is None else frame.group_by(color, maintain_order=True)
+    for group, part in groups:
+        cats = part[x].cast(pl.String).fill_null("(none)").to_list()
+        vals = part[y].cast(pl.Float64).to_list()
+        name = None if group is None else str(group[0] if isinstance(group, tuple) else group)
+        fig.add_trace(
+            go.Bar(
+                x=vals if horizontal else cats,
+                y=cats if horizontal else vals,
+                orientation="h" if horizontal else "v",
+                name=name,
+                text=[fmt(v, unit, currency) for v in vals] if text and color is None else None,
+                textposition="auto",
+                hovertemplate=f"%{{{'x' if horizontal else 'y'}:{axis['tickformat']}}}"
+                f"{axis['suffix']}<extra>%{{{'y' if horizontal else 'x'}}}</extra>",
+            )
+        )
+    value_axis = {
+        "title": y_title or _unit_title(y.replace("_", " "), unit, currency),
+        "tickformat": axis["tickformat"],
+        "ticksuffix": axis["suffix"],
+    }
+    cat_axis = {"title": x_title if x_title is not None else x.replace("_", " ")}
+    if horizontal:
+        fig.update_xaxes(**value_axis)
+        fig.update_yaxes(**cat_axis, autorange="reversed")
+    else:
+        fig.update_yaxes(**value_axis)
+        fig.update_xaxes(**cat_axis)
+    fig.update_layout(barmode="stack", hovermode="closest")
+    return _layout(fig, title, height)
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (= + - @, tab, CR first) get a
+    leading apostrophe. Only text columns change; numbers stay numbers."""
+    text_columns = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(_starts_with_any(pl.col(c)))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text_columns
+    )
+
+
+def _starts_with_any(expr: pl.Expr) -> pl.Expr:
+    out = expr.str.starts_with(FORMULA_PREFIXES[0])
+    for prefix in FORMULA_PREFIXES[1:]:
+        out = out | expr.str.starts_with(prefix)
+    return out.fill_null(False)
+
+
+def _for_export(frame: pl.DataFrame) -> pl.DataFrame:
+    """Flatten what CSV/XLSX cannot hold (lists, structs, zoned times) and neutralise."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.List | pl.Array):
+            exprs.append(pl.col(name).cast(pl.List(pl.String)).list.join(", ").alias(name))
+        elif isinstance(dtype, pl.Struct | pl.Object):
+            exprs.append(pl.col(name).map_elements(str, return_dtype=pl.String).alias(name))
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone:
+            exprs.append(pl.col(name).dt.replace_time_zone(None).alias(name))
+        elif isinstance(dtype, pl.Decimal):
+            exprs.append(pl.col(name).cast(pl.Float64).alias(name))
+    return neutralise(frame.with_columns(exprs) if exprs else frame)
+
+
+def to_csv(frame: pl.DataFrame) -> bytes:
+    return _for_export(frame).write_csv().encode("utf-8")
+
+
+def to_xlsx(frame: pl.DataFrame, sheet: str = "data") -> bytes:
+    buffer = io.BytesIO()
+    _for_export(frame).write_excel(buffer, worksheet=sheet[:31], autofit=True)
+    return buffer.getvalue()
+
+
+def local_times(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
+    """Zoned timestamps shown in the store time zone."""
+    exprs = [
+        pl.col(name).dt.convert_time_zone(timezone)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone
+    ]
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def with_timeline_links(frame: pl.DataFrame, current: View | None) -> pl.DataFrame:
+    """A `timeline` column first: the order timeline page for the row's order_id."""
+    if "order_id" not in frame.columns or current is None:
+        return frame
+    base = current.url("timeline")
+    joiner = "&" if "?" in base else "?"
+    return frame.select(
+        (
+            pl.lit(f"{base}{joiner}order=")
+            + pl.col("order_id").map_elements(
+                lambda v: urllib.parse.quote(str(v), safe=""), return_dtype=pl.String
+            )
+        ).alias("timeline"),
+        pl.all(),
+    )
+
+
+def table(
+    frame: pl.DataFrame,
+    name: str,
+    *,
+    key: str | None = None,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+    link_orders: bool = True,
+    link_skus: bool = False,
+    selectable: bool = False,
+    hide_index: bool = True,
+):
+    """A table with an order-timeline link per row (when it has order_id) and CSV / XLSX
+    downloads (formula-like cells neutralised). Returns the selection state when selectable."""
+    current = view()
+    conf = current.settings if current else current_settings()
+    shown = local_times(frame, conf.timezone)
+    config = {**auto_columns(frame, conf.currency), **(column_config or {})}
+    if link_orders and "order_id" in frame.columns and current is not None:
+        shown = with_timeline_links(shown, current)
+        config.setdefault(
+            "timeline",
+            st.column_config.LinkColumn(
+                "Timeline",
+                display_text="open ↗",
+                help="This order from placed to resolved",
+                width="small",
+                pinned=True,
+            ),
+        )
+    if link_skus and "sku" in frame.columns and current is not None:
+        base = current.url("skus")
+        shown = shown.with_columns(
+            (
+                pl.lit(f"{base}&detail=")
+                + pl.col("sku").map_elements(
+                    lambda v: urllib.parse.quote(str(v), safe=""), return_dtype=pl.String
+                )
+            ).alias("sku_page")
+        ).select("sku_page", pl.exclude("sku_page"))
+        config.setdefault(
+            "sku_page",
+            st.column_config.LinkColumn(
+                "SKU page", display_text="drill down ↗", width="small", pinned=True
+            ),
+        )
+    key = key or f"table_{name}"
+    state = st.dataframe(
+        shown,
+        width="stretch",
+        height=height,
+        hide_index=hide_index,
+        column_config=config,
+        key=key,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode="single-row",
+    )
+    downloads(frame, name, key)
+    return state
+
+
+MONEY_WORDS = ("cost", "revenue", "price", "value")
+LABELS = {
+    "sku": "SKU",
+    "order_id": "Order",
+    "line_id": "Line",
+    "qty": "Qty",
+    "eta": "ETA",
+    "po_id": "PO",
+}
+
+
+def label(column: str) -> str:
+    """`count_backordered_lines` -> 'Backordered lines'; `prev_cancel_rate` -> 'Prev. cancel rate'."""
+    if column in LABELS:
+        return LABELS[column]
+    words = column.removeprefix("count_").split("_")
+    words = [LABELS.get(w, w) for w in words]
+    if words[0] == "prev":
+        words[0] = "prev."
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def auto_columns(frame: pl.DataFrame, currency: str) -> dict:
+    """Readable headers and units by column name: rates and shares in %, money in the
+    currency, days with one decimal, counts as integers."""
+    out = {}
+    for name, dtype in frame.schema.items():
+        title = label(name)
+        if dtype.is_numeric():
+            if name.endswith("_rate") or name.startswith("share") or name == "rate":
+                out[name] = st.column_config.NumberColumn(title, format="percent")
+            elif any(w in name for w in MONEY_WORDS):
+                out[name] = st.column_config.NumberColumn(
+                    f"{title} ({currency})", format="accounting"
+                )
+            elif "days" in name or name.endswith("_hours"):
+                unit = "days" if "days" in name else "h"
+                out[name] = st.column_config.NumberColumn(
+                    f"{title.replace(' days', '')} ({unit})", format="%.1f"
+                )
+            elif dtype.is_integer():
+                out[name] = st.column_config.NumberColumn(title, format="localized")
+            else:
+                out[name] = st.column_config.NumberColumn(title, format="%.2f")
+        elif dtype == pl.Boolean:
+            out[name] = st.column_config.CheckboxColumn(title)
+        else:
+            out[name] = st.column_config.Column(title)
+    return out
+
+
+def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
+    current = view()
+    suffix = current.period.label.replace(" ", "_") if current else "all"
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
+        "CSV",
+        data=lambda: to_csv(frame),
+        file_name=f"{name}_{suffix}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "XLSX",
+        data=lambda: to_xlsx(frame, name),
+        file_name=f"{name}_{suffix}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def pct_column(label: str, help: str | None = None):
+    return st.column_config.NumberColumn(label, format="percent", help=help)
+
+
+def money_column(label: str, currency: str, help: str | None = None):
+    return st.column_config.NumberColumn(f"{label} ({currency})", format="accounting", help=help)
+
+
+def days_column(label: str, help: str | None = None):
+    return st.column_config.NumberColumn(f"{label} (days)", format="%.1f", help=help)
+
+
+def settings_dict(conf: Settings) -> dict:
+    return dataclasses.asdict(conf)
+
+
+# ---------------------------------------------------------------------------- weekly review
+
+UNITS = {"rate": "pct", "money": "money", "count": "count"}
+UNIT_NAMES = {"pct": "%", "money": "CUR", "count": "count", "decimal": "per order", "days": "days"}
+SHORT_LABELS = {"contacts_per_backordered_order": "Contacts per backorder"}
+
+
+def headline_unit(column: str, kind: str) -> str:
+    if column.startswith("contacts_per"):
+        return "decimal"
+    return UNITS.get(kind, "decimal")
+
+
+def headlines():
+    from dashboard.metrics import reviews
+
+    return reviews.HEADLINES
+
+
+def headline_cards(review: pl.DataFrame, currency: str, per_row: int = 4) -> None:
+    """A card per weekly check: this week, last week, the change coloured by whether it is
+    good for that metric (`inverse` where up is bad), and a 13-week sparkline."""
+    from dashboard.metrics import reviews
+
+    changes = reviews.weekly_review_changes(review)
+    rows = list(changes.iter_rows(named=True))
+    for start in range(0, len(rows), per_row):
+        columns = st.columns(per_row)
+        for column, row in zip(columns, rows[start : start + per_row], strict=False):
+            unit = headline_unit(row["headline"], row["kind"])
+            unavailable = row["unavailable"]
+            trend = None
+            if not unavailable and review.schema[row["headline"]] != pl.String:
+                trend = review[row["headline"]].to_list()
+            with column:
+                card(
+                    SHORT_LABELS.get(row["headline"], row["label"]),
+                    f"{queries.UNAVAILABLE}{unavailable}" if unavailable else row["this_week"],
+                    unit,
+                    change=row["change"],
+                    previous=row["last_week"],
+                    up_is_bad=not row["up_is_good"],
+                    currency=currency,
+                    trend=trend,
+                    help=f"Weekly check {row['metric']}; "
+                    + ("up is good." if row["up_is_good"] else "up is bad.")
+                    + (" Rates change in percentage points." if unit == "pct" else ""),
+                )
+
+
+def headline_trends(review: pl.DataFrame, currency: str, per_row: int = 2) -> None:
+    """A 13-week line per headline, with readable units."""
+    items = list(headlines())
+    for start in range(0, len(items), per_row):
+        columns = st.columns(per_row)
+        for column, head in zip(columns, items[start : start + per_row], strict=False):
+            unit = headline_unit(head.column, head.kind)
+            with column:
+                if review.schema[head.column] == pl.String:
+                    st.markdown(f"**{head.label}**")
+                    say_unavailable(review[head.column][0])
+                    continue
+                chart(
+                    line_chart(
+                        review,
+                        "week",
+                        {head.column: head.label},
+                        unit,
+                        f"{head.label} by week",
+                        currency=currency,
+                        height=260,
+                        y_title=UNIT_NAMES.get(unit, "").replace("CUR", currency),
+                    ),
+                    key=f"trend_{head.column}",
+                )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pack(path: str, version, period: Period, filters: Filters, conf: Settings) -> bytes:
+    from dashboard import report
+
+    with _reading(path) as con:
+        return report.weekly_pack_html(con, period, filters, conf, None).encode("utf-8")
+
+
+def pack_download(current: View) -> None:
+    """The printable weekly pack (HTML) for the selected week and filters."""
+    path, version = str(db()), data_version()
+    st.download_button(
+        f"Weekly pack {current.week.label} (HTML)",
+        data=lambda: _pack(path, version, current.week, current.filters, current.settings),
+        file_name=f"weekly-pack-{current.week.label}.html",
+        mime="text/html",
+        icon=":material/print:",
+        key="weekly_pack",
+        on_click="ignore",
+        type="primary",
+    )
+
+
+AGE_COLUMNS = {
+    "bucket": st.column_config.TextColumn("Age (days)"),
+    "count_lines": st.column_config.NumberColumn("Open lines", format="%d"),
+    "backordered_units": st.column_config.NumberColumn("Units", format="%d"),
+    "share_of_lines": st.column_config.NumberColumn("Share of lines", format="percent"),
+    "count_overdue_lines": st.column_config.NumberColumn("Overdue lines", format="%d"),
+    "overdue_units": st.column_config.NumberColumn("Overdue units", format="%d"),
+}
+
+
+def aging_chart(age: pl.DataFrame, as_of: date) -> go.Figure:
+    buckets = age.filter(pl.col("bucket") != "total")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=buckets["bucket"].to_list(),
+            y=(buckets["count_lines"] - buckets["count_overdue_lines"]).to_list(),
+            name="not overdue",
+            marker_color="#7aa6c2",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=buckets["bucket"].to_list(),
+            y=buckets["count_overdue_lines"].to_list(),
+            name="overdue (past promised ship date)",
+            marker_color="#c0504d",
+        )
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="Days open since backordered")
+    fig.update_yaxes(title="Open backordered lines (count)", tickformat=",d")
+    return _layout(fig, f"Open backordered lines by age, as of {as_of}", 320)
+
+
+def only_rows_with(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The rows where `column` has a value (a queue inside a wider list)."""
+    if queries.is_unavailable(frame) or column not in frame.columns:
+        return frame
+    return frame.filter(pl.col(column).is_not_null())
+
+
+def partial_note(frame: pl.DataFrame) -> None:
+    if "partial" in frame.columns and frame.height and frame["partial"].any():
+        st.info(
+            "Partial: the notices carry no next_update_by column, so only the "
+            "no-recent-notice rule is judged.",
+            icon=":material/rule:",
+        )
+
+
+SLA_COLUMNS: dict = {}
+
+
+def sla_chart(sla: pl.DataFrame) -> go.Figure:
+    """Each channel's rates against their thresholds."""
+    fig = go.Figure()
+    rows = sla.filter(pl.col("channel").is_not_null()) if "channel" in sla.columns else sla
+    for figure_name, label in (
+        ("late_shipment_rate", "Late shipment rate"),
+        ("seller_cancel_rate", "Seller cancel rate"),
+    ):
+        if figure_name not in rows.columns or rows.schema[figure_name] == pl.String:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=rows["channel"].to_list(),
+                y=rows[figure_name].cast(pl.Float64).to_list(),
+                name=label,
+                text=[fmt(v, "pct") for v in rows[figure_name].to_list()],
+                textposition="outside",
+            )
+        )
+        threshold = f"{figure_name.removesuffix('_rate')}_threshold"
+        if threshold in rows.columns:
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["channel"].to_list(),
+                    y=rows[threshold].cast(pl.Float64).to_list(),
+                    mode="markers",
+                    marker={"symbol": "line-ew-open", "size": 40, "line": {"width": 3}},
+                    name=f"{label} threshold",
+                )
+            )
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_yaxes(title="Rate (%)", tickformat=".1%")
+    fig.update_xaxes(title="Channel")
+    return _layout(fig, "Channel SLA exposure against thresholds", 340)
+
+
+# ---------------------------------------------------------------------------- order timeline
+
+MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
+
+
+def plain(text: str) -> str:
+    """Export text made inert for st.markdown-rendering elements (escaped, never HTML)."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in str(text))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _timeline(path: str, version, order_id: str, conf: Settings) -> pl.DataFrame:
+    from dashboard.metrics import reviews
+
+    con = _connection(path, version).cursor()
+    try:
+        return reviews.order_timeline(con, order_id, conf)
+    finally:
+        con.close()
+
+
+def order_timeline(order_id: str) -> pl.DataFrame:
+    return _timeline(str(db()), data_version(), str(order_id), current_settings())
+
+
+TIMELINE_COLUMNS = {
+    "at": None,
+    "local_time": st.column_config.DatetimeColumn("Time (store)", format="YYYY-MM-DD HH:mm"),
+    "local_date": st.column_config.DateColumn("Date (store)"),
+    "event": st.column_config.TextColumn("Event"),
+    "line_id": st.column_config.TextColumn("Line"),
+    "sku": st.column_config.TextColumn("SKU"),
+    "qty": st.column_config.NumberColumn("Qty", format="%d"),
+    "ref": st.column_config.TextColumn("Reference"),
+    "detail": st.column_config.TextColumn("Detail", width="large"),
+}
+
+EVENT_COLORS = {
+    "ordered": "#4c78a8",
+    "backordered": "#e45756",
+    "notice": "#f58518",
+    "contact": "#b279a2",
+    "shipment": "#54a24b",
+    "shipped": "#54a24b",
+    "canceled": "#9d755d",
+}
+
+
+def order_summary(events: pl.DataFrame, currency: str) -> None:
+    """Placed, resolved, days between, counts of notices and contacts."""
+    placed = events.filter(pl.col("event") == "ordered")["local_date"].min()
+    resolved = events.filter(pl.col("event").is_in(["shipped", "canceled"]))["local_date"].max()
+    counts = {e: events.filter(pl.col("event") == e).height for e in EVENT_COLORS}
+    a, b, c, d, e = st.columns(5)
+    a.metric("Placed", str(placed) if placed else "unknown", border=True)
+    b.metric(
+        "Last resolution",
+        str(resolved) if resolved else "not yet",
+        help="Latest shipped or canceled line",
+        border=True,
+    )
+    days = (resolved - placed).days if placed and resolved else None
+    c.metric("Days placed to last resolution", fmt(days, "count"), border=True)
+    d.metric("Notices", counts["notice"], border=True)
+    e.metric("Contacts", counts["contact"], border=True)
+
+
+def timeline_chart(events: pl.DataFrame, order_id: str) -> go.Figure:
+    """Events on a time axis, one row per kind of event."""
+    fig = go.Figure()
+    order = list(EVENT_COLORS)
+    for event in order:
+        part = events.filter(pl.col("event") == event)
+        if part.height == 0:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["local_time"].to_list(),
+                y=[event] * part.height,
+                mode="markers",
+                marker={"size": 14, "color": EVENT_COLORS[event], "line": {"width": 1}},
+                name=event,
+                customdata=[
+                    (html.escape(str(line or "")), html.escape(str(detail or "")))
+                    for line, detail in part.select("line_id", "detail").rows()
+                ],
+                hovertemplate="%{x|%Y-%m-%d %H:%M}<br>line %{customdata[0]}<br>"
+                "%{customdata[1]}<extra></extra>",
+            )
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(order)), title="Event")
+    fig.update_xaxes(title="Store time")
+    fig.update_layout(showlegend=False, hovermode="closest")
+    return _layout(fig, f"Order {order_id}: events over time", 320)
+
+
+# ---------------------------------------------------------------------------- data page
+
+
+def _timezones() -> list[str]:
+    import zoneinfo
+
+    return sorted(zoneinfo.available_timezones() | {"UTC"})
+
+
+TIMEZONES = _timezones()
+
+LOADED_COLUMNS = {
+    "table_name": st.column_config.TextColumn("Table"),
+    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+    "first_day": st.column_config.DateColumn("First day"),
+    "last_day": st.column_config.DateColumn("Last day"),
+    "status": st.column_config.TextColumn("Status"),
+    "columns": st.column_config.TextColumn("Columns the exports carry", width="large"),
+}
+
+IMPORT_COLUMNS = {
+    "file_id": st.column_config.NumberColumn("File #", format="%d"),
+    "finished_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
+    "reconciles": st.column_config.CheckboxColumn("Reconciles"),
+}
+
+
+def _progress_callback(bar, label: str):
+    def progress(fraction: float, message: str = "") -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{label}: {message}"[:120])
+
+    return progress
+
+
+def import_uploads(uploads, timezone: str, currency: str) -> None:
+    """Save the uploaded files to a temporary folder and import them with a progress bar."""
+    import tempfile
+
+    from dashboard import importer
+
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        paths = []
+        for upload in uploads:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getbuffer())
+            paths.append(path)
+        bar = st.progress(0.0, text="Importing")
+        report = importer.import_paths(
+            paths,
+            db(),
+            timezone=timezone or None,
+            currency=(currency or "").strip().upper() or None,
+            progress=_progress_callback(bar, "Importing"),
+        )
+    bar.progress(1.0, text="Import finished" if report.ok else "Import failed")
+    st.session_state["_last_import"] = (report.ok, report.format())
+    st.rerun()
+
+
+def load_demo(orders: int) -> None:
+    """Generate the demo exports into a temporary folder and import them, with progress."""
+    import tempfile
+
+    from dashboard import demo, importer
+
+    bar = st.progress(0.0, text="Generating the demo exports")
+    with tempfile.TemporaryDirectory(prefix="demo-") as folder:
+        files = demo.generate(
+            Path(folder),
+            orders=orders,
+            seed=7,
+            progress=_progress_callback(bar, "Generating"),
+        )
+        report = importer.import_paths(
+            list(files.values()),
+            db(),
+            timezone=demo.DEMO_TIMEZONE,
+            currency=demo.DEMO_CURRENCY,
+            progress=_progress_callback(bar, "Importing"),
+        )
+    st.session_state["_last_import"] = (report.ok, report.format())
+    st.rerun()
+
+
+def show_last_import() -> None:
+    """The report of the import this session ran last (kept across the rerun)."""
+    last = st.session_state.get("_last_import")
+    if not last:
+        return
+    ok, text = last
+    if ok:
+        st.success("Import landed. Every page now shows the new data.", icon=":material/check:")
+    else:
+        st.error("Import failed: nothing was changed.", icon=":material/error:")
+    st.text(text)
+
+
+# ---------------------------------------------------------------------------- settings page
+
+CHANNEL_RULE_COLUMNS = {
+    "channel": st.column_config.TextColumn("Channel", disabled=True),
+    "handling_days": st.column_config.NumberColumn(
+        "Handling days",
+        min_value=0,
+        max_value=30,
+        step=1,
+        format="%d",
+        help="Ship-by = order date + these days when a line has no promised ship date",
+    ),
+    "late_shipment_threshold": st.column_config.NumberColumn(
+        "Late shipment threshold (%)", min_value=0.0, max_value=100.0, step=0.1, format="%.1f"
+    ),
+    "late_shipment_window_days": st.column_config.NumberColumn(
+        "Late shipment window (days)", min_value=1, max_value=365, step=1, format="%d"
+    ),
+    "seller_cancel_threshold": st.column_config.NumberColumn(
+        "Seller cancel threshold (%)", min_value=0.0, max_value=100.0, step=0.1, format="%.1f"
+    ),
+    "seller_cancel_window_days": st.column_config.NumberColumn(
+        "Seller cancel window (days)", min_value=1, max_value=365, step=1, format="%d"
+    ),
+}
+_PERCENT_RULES = ("late_shipment_threshold", "seller_cancel_threshold")
+
+
+def channel_rules_table(conf: Settings) -> pl.DataFrame:
+    """One row per channel: '*' (the default) and every channel in the data, thresholds in %."""
+    channels = ["*", *catalog()["channel"]]
+    rows = []
+    for channel in channels:
+        rules = conf.channel_default if channel == "*" else conf.rules_for(channel)
+        row = {"channel": channel, **dataclasses.asdict(rules)}
+        for name in _PERCENT_RULES:
+            row[name] = round(row[name] * 100, 4)
+        rows.append(row)
+    return pl.DataFrame(rows)
+
+
+def settings_from_form(conf: Settings, channel_rules, **values) -> Settings:
+    """New Settings from the form; a channel row equal to the default is not kept as its own."""
+    from dashboard.params import ChannelRules
+
+    frame = (
+        channel_rules if isinstance(channel_rules, pl.DataFrame) else pl.from_pandas(channel_rules)
+    )
+    parsed = {}
+    for row in frame.iter_rows(named=True):
+        fields = {k: row[k] for k in CHANNEL_RULE_COLUMNS if k != "channel"}
+        for name in _PERCENT_RULES:
+            fields[name] = float(fields[name]) / 100
+        for name in ("handling_days", "late_shipment_window_days", "seller_cancel_window_days"):
+            fields[name] = int(fields[name])
+        parsed[row["channel"]] = ChannelRules(**fields)
+    default = parsed.pop("*", conf.channel_default)
+    overrides = tuple((ch, rules) for ch, rules in parsed.items() if rules != default)
+    return dataclasses.replace(
+        conf,
+        silence_days=int(values["silence_days"]),
+        receiving_buffer_days=int(values["receiving_buffer_days"]),
+        statutory_days=int(values["statutory_days"]),
+        review_cancel_rate=float(values["review_cancel_rate"]),
+        review_slip_days=float(values["review_slip_days"]),
+        channel_default=default,
+        channel_overrides=overrides,
+    )
+
+
+def settings_table(conf: Settings) -> pl.DataFrame:
+    """Every setting in force, where it is used."""
+    used = {
+        "timezone": "every date, week and as-of day",
+        "currency": "every money figure",
+        "silence_days": "silent_backorders",
+        "receiving_buffer_days": "hygiene",
+        "statutory_days": "delay_notice_compliance",
+        "review_cancel_rate": "quarterly_top20 review flag",
+        "review_slip_days": "quarterly_top20 review flag",
+    }
+    rows = [{"setting": k, "value": str(getattr(conf, k)), "used by": v} for k, v in used.items()]
+    for channel, rules in [("*", conf.channel_default), *conf.channel_overrides]:
+        rows.append(
+            {
+                "setting": f"channel rules {channel}",
+                "value": ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(rules).items()),
+                "used by": "channel_sla",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def with_review_thresholds(conf: Settings, cancel_rate: float, slip_days: float) -> Settings:
+    return dataclasses.replace(conf, review_cancel_rate=cancel_rate, review_slip_days=slip_days)
+
+
+def with_sku(filters: Filters, sku: str) -> Filters:
+    return dataclasses.replace(filters, sku=(sku,))
+
+
+# ---------------------------------------------------------------------------- quarterly audit
+
+
+def column_values(frame: pl.DataFrame, column: str) -> list:
+    return frame[column].to_list() if column in frame.columns else []
+
+
+def flag_summary(top: pl.DataFrame) -> None:
+    flagged = (
+        top.filter(pl.col("review_flag").fill_null(False))
+        if "review_flag" in top.columns
+        else top.clear()
+    )
+    a, b, c = st.columns(3)
+    a.metric("SKUs in the top 20", top.height, border=True)
+    b.metric("Flagged for review", flagged.height, border=True)
+    c.metric(
+        "Backordered lines, top 20",
+        fmt(top["count_backordered_lines"].sum(), "count")
+        if "count_backordered_lines" in top.columns
+        else "no data",
+        border=True,
+    )
+
+
+def top20_columns(quarter: Period) -> dict:
+    prev = quarter.previous().label
+    out = {
+        "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "review_flag": st.column_config.CheckboxColumn(
+            "Review", help="Flagged by the thresholds above"
+        ),
+        "review_reason": st.column_config.TextColumn("Why flagged"),
+        "oversell_cap": st.column_config.NumberColumn("Cap (units)", format="%d"),
+        "backorder_eligible": st.column_config.CheckboxColumn("Eligible"),
+    }
+    for name, title, fmt_ in (
+        ("line_rate", "Backorder line rate", "percent"),
+        ("cancel_rate", "Cancel rate", "percent"),
+        ("promise_hit_rate", "Promise hit rate", "percent"),
+        ("median_slip_days", "Median slip (days)", "%.1f"),
+        ("contacts_per_backordered_order", "Contacts per backordered order", "%.2f"),
+    ):
+        out[name] = st.column_config.NumberColumn(f"{title} {quarter.label}", format=fmt_)
+        out[f"prev_{name}"] = st.column_config.NumberColumn(f"{title} {prev}", format=fmt_)
+    return out
+
+
+def top20_chart(top: pl.DataFrame, quarter: Period) -> go.Figure:
+    """Cancel rate per SKU, this quarter against the one before."""
+    fig = go.Figure()
+    skus = top["sku"].to_list()
+    for column, name in (
+        ("prev_cancel_rate", quarter.previous().label),
+        ("cancel_rate", quarter.label),
+    ):
+        if top.schema.get(column) in (None, pl.String):
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=skus,
+                y=top[column].cast(pl.Float64).to_list(),
+                name=name,
+                hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_yaxes(title="Backorder cancel rate (%)", tickformat=".0%")
+    fig.update_xaxes(title="SKU (ranked by backordered lines)", tickangle=-45)
+    return _layout(
+        fig, f"Cancel rate of the top 20, {quarter.label} against the quarter before", 380
+    )
+
+
+def delayed_order_title(delayed: pl.DataFrame, order_id: str) -> str:
+    row = delayed.filter(pl.col("order_id") == order_id).row(0, named=True)
+    state = "still open" if row.get("is_open") else f"resolved {row.get('last_resolved_date')}"
+    return (
+        f"Order {plain(order_id)}: {row.get('days_to_resolution')} days, ordered "
+        f"{row.get('ordered_date')}, {state} ({plain(row.get('backordered_skus') or '')})"
+    )
+
+
+# ---------------------------------------------------------------------------- SKU page
+
+
+def total_row(frame: pl.DataFrame) -> dict:
+    """The total row of a metric: `breakdown == 'total'`, else the row whose key is null."""
+    if "breakdown" in frame.columns:
+        rows = frame.filter(pl.col("breakdown") == "total")
+    elif "sku" in frame.columns:
+        rows = frame.filter(pl.col("sku").is_null())
+    elif "channel" in frame.columns:
+        rows = frame.filter(pl.col("channel").is_null())
+    else:
+        rows = frame
+    return rows.row(0, named=True) if rows.height else {}
+
+
+def breakdown(
+    frame: pl.DataFrame, name: str, with_total: bool = False, keep: list[str] | None = None
+) -> pl.DataFrame:
+    """The rows of one breakdown of a metric (`breakdown == name`), its `group_value` named
+    `name`. `keep`: the key columns of that breakdown when the metric has no group_value (the
+    other keys, empty for this breakdown, are dropped)."""
+    if queries.is_unavailable(frame) or "breakdown" not in frame.columns:
+        return frame
+    kinds = [name, "total"] if with_total else [name]
+    rows = frame.filter(pl.col("breakdown").is_in(kinds))
+    if with_total:
+        return rows
+    if "group_value" in rows.columns:
+        return rows.rename({"group_value": name}).drop("breakdown")
+    keys = [c for c in rows.columns if rows.schema[c] == pl.String and c != "breakdown"]
+    drop = [c for c in keys if c not in (keep or [])]
+    return rows.drop("breakdown", *drop)
+
+
+def rate_cards(rate: pl.DataFrame) -> None:
+    total = total_row(rate)
+    a, b, c, d = st.columns(4)
+    a.metric(
+        "Backorder line rate",
+        fmt(total.get("line_rate"), "pct"),
+        border=True,
+        help="Backordered lines / lines ordered",
+    )
+    b.metric(
+        "Backorder unit rate",
+        fmt(total.get("unit_rate"), "pct"),
+        border=True,
+        help="Backordered units / units ordered",
+    )
+    c.metric(
+        "Backorder order rate",
+        fmt(total.get("order_rate"), "pct"),
+        border=True,
+        help="Orders with a backordered line / orders",
+    )
+    d.metric(
+        "Backordered lines",
+        fmt(total.get("count_backordered_lines"), "count"),
+        border=True,
+        help=f"of {fmt(total.get('count_lines'), 'count')} lines",
+    )
+
+
+def sku_rows(rate: pl.DataFrame, search: str = "") -> pl.DataFrame:
+    """The per-SKU rows of backorder_rate (ranked), narrowed by a case-insensitive search."""
+    rows = rate.filter(pl.col("sku").is_not_null())
+    if search and search.strip():
+        rows = rows.filter(
+            pl.col("sku").str.to_lowercase().str.contains(search.strip().lower(), literal=True)
+        )
+    return rows
+
+
+def selected_value(state, frame: pl.DataFrame, column: str):
+    """The `column` value of the row selected in a selectable table, if any."""
+    try:
+        rows = state.selection.rows
+    except AttributeError:
+        return None
+    if rows and rows[0] < frame.height:
+        return frame[column][rows[0]]
+    return None
+
+
+def follow_selection(key: str, selected) -> None:
+    """A row newly selected in a table sets widget `key` (once per new selection)."""
+    seen = f"_selected_{key}"
+    if selected is not None and st.session_state.get(seen) != selected:
+        st.session_state[key] = selected
+    st.session_state[seen] = selected
+
+
+def top_skus_chart(by_sku: pl.DataFrame, period: Period, n: int = 20) -> go.Figure:
+    top = by_sku.head(n)
+    fig = go.Figure(
+        go.Bar(
+            x=top["sku"].to_list(),
+            y=top["count_backordered_lines"].to_list(),
+            name="backordered lines",
+            customdata=top["line_rate"].to_list(),
+            text=[fmt(v, "pct") for v in top["line_rate"].to_list()],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} backordered lines (%{customdata:.1%} of its lines)"
+            "<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title="Backordered lines (count)", tickformat=",d")
+    fig.update_xaxes(title="SKU (label: backorder line rate)", tickangle=-45)
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, f"Top {min(n, top.height)} SKUs by backordered lines, {period.label}", 380)
+
+
+def drill_period(current: View) -> Period:
+    """The SKU drill-down covers the span, and at least the 13 weeks ending the week."""
+    return View(current.week, max(current.span_weeks, 13), current.filters, current.settings).period
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sku_rule(path: str, version, sku: str) -> pl.DataFrame:
+    with _reading(path) as con:
+        present = store.presence(con)
+        if "skus" not in present:
+            return queries.unavailable("skus")
+        columns = [
+            c
+            for c in (
+                "sku",
+                "title",
+                "family",
+                "supplier",
+                "backorder_eligible",
+                "oversell_cap",
+                "lead_time_days",
+                "seasonal",
+                "price",
+                "unit_cost",
+            )
+            if c in present["skus"]
+        ]
+        return con.sql(f"select {', '.join(columns)} from skus where sku = ?", params=[sku]).pl()
+
+
+def sku_rule(sku: str) -> pl.DataFrame:
+    """The skus row of one SKU (eligible, cap, lead time...), the columns the exports carry."""
+    return _sku_rule(str(db()), data_version(), sku)
+
+
+def sku_lines_chart(weekly: pl.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    weeks = weekly["week"].cast(pl.String).to_list() if "week" in weekly.columns else []
+    if "count_lines" in weekly.columns:
+        fig.add_trace(
+            go.Bar(
+                x=weeks,
+                y=weekly["count_lines"].to_list(),
+                name="lines ordered",
+                marker_color="#9ecae1",
+            )
+        )
+    fig.add_trace(
+        go.Bar(
+            x=weeks,
+            y=weekly["count_backordered_lines"].to_list(),
+            name="backordered lines",
+            marker_color="#e45756",
+        )
+    )
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(title="Lines (count)", tickformat=",d")
+    fig.update_xaxes(title="ISO week")
+    return _layout(fig, "Lines ordered and backordered by week", 300)
+
+
+# ---------------------------------------------------------------------------- figure cards
+
+
+def figure_cards(row: dict, spec: list[tuple[str, str, str]], currency: str = "USD") -> None:
+    """A bordered st.metric per (column, label, unit) the row carries; an unavailable figure
+    says what it needs."""
+    shown = [(c, lab, u) for c, lab, u in spec if c in row]
+    if not shown:
+        return
+    columns = st.columns(len(shown))
+    for column, (name, title, unit) in zip(columns, shown, strict=True):
+        value = row[name]
+        unavailable = isinstance(value, str) and value.startswith(queries.UNAVAILABLE)
+        column.metric(
+            title,
+            fmt(value, unit, currency),
+            border=True,
+            help=("Unavailable: " + value.removeprefix(queries.UNAVAILABLE))
+            if unavailable
+            else None,
+        )
+
+
+def promise_cards(promise: pl.DataFrame) -> None:
+    figure_cards(
+        total_row(promise),
+        [
+            ("hit_rate", "Promise hit rate", "pct"),
+            ("count_lines", "Lines shipped with a promise", "count"),
+            ("count_misses", "Misses", "count"),
+            ("median_days_late", "Median days late (misses)", "days"),
+        ],
+    )
+
+
+def eta_cards(eta: pl.DataFrame) -> None:
+    figure_cards(
+        total_row(eta),
+        [
+            ("on_time_rate", "Supplier on-time rate", "pct"),
+            ("count_received", "Receipts", "count"),
+            ("median_slip_days", "Median slip", "days"),
+            ("mean_slip_days", "Mean slip", "days"),
+        ],
+    )
+
+
+def misses_chart(misses: pl.DataFrame, period: Period) -> go.Figure:
+    fig = go.Figure(
+        go.Bar(
+            x=misses["days_late"].to_list(),
+            y=misses["count_lines"].to_list(),
+            text=misses["count_lines"].to_list(),
+            textposition="outside",
+            hovertemplate="%{x} days late: %{y} lines<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="Days late (ship date - promised ship date)", type="category")
+    fig.update_yaxes(title="Missed lines (count)", tickformat=",d")
+    fig.update_layout(hovermode="closest")
+    return _layout(fig, f"Missed promises by days late, {period.label}", 320)
+
+
+def supplier_comparison(promise: pl.DataFrame, eta: pl.DataFrame) -> pl.DataFrame:
+    """Per supplier: our promise hit rate beside the supplier's on-time rate and slip."""
+    parts = []
+    if not queries.is_unavailable(promise) and "breakdown" in promise.columns:
+        parts.append(
+            breakdown(promise, "supplier").select(
+                "supplier",
+                pl.col("count_lines").alias("promised_lines_shipped"),
+                pl.col("hit_rate").alias("promise_hit_rate"),
+                "median_days_late",
+            )
+        )
+    if not queries.is_unavailable(eta) and "breakdown" in eta.columns:
+        parts.append(
+            breakdown(eta, "supplier").select(
+                "supplier",
+                pl.col("count_received").alias("receipts"),
+                pl.col("on_time_rate").alias("supplier_on_time_rate"),
+                "median_slip_days",
+                "mean_slip_days",
+            )
+        )
+    if not parts:
+        return promise if queries.is_unavailable(promise) else eta
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.join(part, on="supplier", how="full", coalesce=True, nulls_equal=True)
+    return out.sort("supplier", nulls_last=True)
+
+
+def supplier_chart(suppliers: pl.DataFrame, period: Period) -> go.Figure:
+    fig = go.Figure()
+    names = suppliers["supplier"].fill_null("(unknown)").to_list()
+    for column, title in (
+        ("promise_hit_rate", "Promise hit rate"),
+        ("supplier_on_time_rate", "Supplier on-time rate"),
+    ):
+        if column in suppliers.columns:
+            values = suppliers[column].to_list()
+            fig.add_trace(
+                go.Bar(
+                    x=names,
+                    y=values,
+                    name=title,
+                    text=[fmt(v, "pct") for v in values],
+                    textposition="outside",
+                    hovertemplate="%{x}: %{y:.1%}<extra>" + title + "</extra>",
+                )
+            )
+    fig.update_layout(barmode="group", hovermode="closest")
+    fig.update_yaxes(title="Rate (%)", tickformat=".0%", range=[0, 1.1])
+    fig.update_xaxes(title="Supplier")
+    return _layout(fig, f"Our promises against their ETAs, per supplier, {period.label}", 360)
+
+
+def cancel_cards(cancels: pl.DataFrame, currency: str) -> None:
+    figure_cards(
+        total_row(cancels),
+        [
+            ("cancel_rate", "Backorder cancel rate", "pct"),
+            ("count_canceled", "Canceled lines", "count"),
+            ("count_resolved", "Resolved backordered lines", "count"),
+            ("lost_revenue", "Lost revenue", "money"),
+        ],
+        currency,
+    )
+
+
+def split_cards(split: pl.DataFrame, currency: str) -> None:
+    figure_cards(
+        total_row(split),
+        [
+            ("split_cost", "Split cost", "money"),
+            ("backorder_split_cost", "Backorder-caused split cost", "money"),
+            ("split_rate", "Split rate (orders)", "pct"),
+            ("share_of_revenue", "Split cost / revenue of those orders", "pct"),
+            ("count_extra_shipments", "Extra shipments", "count"),
+        ],
+        currency,
+    )
+
+
+def contact_cards(contacts: pl.DataFrame) -> None:
+    figure_cards(
+        total_row(contacts),
+        [
+            ("contacts_per_order", "Contacts per backordered order", "decimal"),
+            ("repeated_share", "Backordered orders with 2+ contacts", "pct"),
+            ("baseline_contacts_per_order", "Contacts per order without backorder", "decimal"),
+            ("lift", "Lift over baseline", "ratio"),
+            ("count_backordered_orders", "Backordered orders resolved", "count"),
+        ],
+    )
+
+
+def per_group(
+    metric: str, period: Period, filters: Filters, conf: Settings, attribute: str
+) -> pl.DataFrame:
+    """The metric's total row once per value of `attribute` (each call the metric with that
+    filter added), stacked with the attribute first."""
+    values = catalog()[attribute]
+    chosen = getattr(filters, attribute)
+    if chosen:
+        values = [v for v in values if v in chosen]
+    rows = []
+    for value in values:
+        frame = figure(metric, period, dataclasses.replace(filters, **{attribute: (value,)}), conf)
+        if queries.is_unavailable(frame):
+            return frame
+        total = (
+            frame.filter(pl.col("breakdown") == "total").drop("breakdown", "group_value")
+            if "breakdown" in frame.columns
+            else frame.head(1)
+        )
+        rows.append(total.select(pl.lit(value).alias(attribute), pl.all()))
+    if not rows:
+        return pl.DataFrame({attribute: []}, schema={attribute: pl.String})
+    return pl.concat(rows, how="diagonal_relaxed")
+
+
+# ---------------------------------------------------------------------------- queue summaries
+
+
+def queue_count(frame: pl.DataFrame, title: str) -> None:
+    st.metric(title, f"{frame.height:,}", border=True, width="content")
+
+
+def inversion_cards(inversions: pl.DataFrame) -> None:
+    figure_cards(
+        total_row(inversions),
+        [
+            ("lines_passed_over", "Backordered lines passed over", "count"),
+            ("units_shipped_ahead", "Units shipped ahead of them", "count"),
+            ("pairs", "Pairs", "count"),
+        ],
+    )
+
+
+HYGIENE_CHECKS = [
+    ("no_reason", "No backorder reason"),
+    ("no_promise", "No promised ship date"),
+    ("promise_without_buffer", "Promise inside ETA + buffer"),
+    ("ineligible_accepted", "Accepted while not eligible"),
+    ("over_cap", "Accepted over the cap"),
+]
+
+
+def hygiene_cards(hygiene: pl.DataFrame) -> None:
+    row = hygiene.row(0, named=True)
+    st.caption(f"Of {fmt(row.get('lines'), 'count')} lines backordered in the week:")
+    columns = st.columns(len(HYGIENE_CHECKS))
+    for column, (name, title) in zip(columns, HYGIENE_CHECKS, strict=True):
+        value, share = row.get(name), row.get(f"{name}_share")
+        if isinstance(value, str):
+            column.metric(title, "unavailable", border=True, help=value)
+        else:
+            column.metric(
+                title,
+                fmt(value, "count"),
+                border=True,
+                delta=None,
+                help=f"{fmt(share, 'pct')} of the week's backordered lines",
+            )
+            column.caption(f"{fmt(share, 'pct')} of lines")
+
+
+def sla_alerts(sla: pl.DataFrame) -> None:
+    """An error per channel over a threshold, naming the rate and the threshold."""
+    for row in sla.iter_rows(named=True):
+        for name, title in (
+            ("late_shipment", "late shipment rate"),
+            ("seller_cancel", "seller cancel rate"),
+        ):
+            if row.get(f"{name}_over") is True:
+                st.error(
+                    f"{plain(row['channel'])}: {title} {fmt(row[f'{name}_rate'], 'pct')} is over "
+                    f"its threshold {fmt(row[f'{name}_threshold'], 'pct')}.",
+                    icon=":material/warning:",
+                )
+
+
+def compliance_cards(compliance: pl.DataFrame) -> None:
+    figure_cards(
+        compliance.row(0, named=True),
+        [
+            ("missed_promise_without_notice", "Missed promise, no notice", "count"),
+            ("past_statutory_days", "Past statutory days, no options offer", "count"),
+            ("second_delay", "Second delays: check consent", "count"),
+        ],
+    )
+
+
+def first_notice_cards(notice: pl.DataFrame) -> None:
+    figure_cards(
+        total_row(notice),
+        [
+            ("lines", "Lines backordered", "count"),
+            ("median_hours", "Median hours to first notice", "hours"),
+            ("share_within_24h", "Notified within 24 h", "pct"),
+            ("never_notified", "Never notified", "count"),
+        ],
+    )

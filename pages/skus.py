@@ -1,0 +1,98 @@
+"""SKUs: backorder rate by SKU, and one SKU's story."""
+
+import streamlit as st
+
+from dashboard import ui
+
+view = ui.require_view()
+period, filters, conf = view.period, view.filters, view.settings
+currency = conf.currency
+
+st.title("SKUs")
+st.caption(
+    f"Lines ordered in {period.label} ({period.from_date} to {period.as_of}). "
+    f"Filters: {view.describe()}. Change the span in the sidebar."
+)
+
+st.header("Backorder rate by SKU", divider="gray")
+rate = ui.figure("backorder_rate", period, filters, conf)
+selected = None
+if ui.usable(rate, f"No lines ordered in {period.label}."):
+    ui.rate_cards(rate)
+    st.text_input(
+        "Search SKUs",
+        key="sku_search",
+        placeholder="part of a SKU, e.g. MUG",
+        icon=":material/search:",
+    )
+    by_sku = ui.sku_rows(rate, st.session_state.get("sku_search", ""))
+    st.caption("Sorted by backordered lines; click a header to sort, a row to drill down.")
+    state = ui.table(by_sku, "backorder_rate_by_sku", selectable=True, height=420)
+    selected = ui.selected_value(state, by_sku, "sku")
+    ui.chart(ui.top_skus_chart(by_sku, period))
+ui.definition("backorder_rate")
+
+st.header("One SKU", divider="gray")
+skus = ui.catalog()["sku"]
+ui.url_seed("detail", valid=skus)
+ui.follow_selection("detail", selected)
+st.selectbox(
+    "SKU to drill into", skus, key="detail", index=None, placeholder="Pick a SKU or click a row"
+)
+sku = st.session_state.get("detail")
+ui.url_publish("detail", sku)
+if not sku:
+    st.info("Pick a SKU above, or click a row of the table.", icon=":material/touch_app:")
+    st.stop()
+
+drill = ui.drill_period(view)
+one = ui.with_sku(filters, sku)
+st.caption(
+    f"{ui.plain(sku)} over {drill.label} (at least the 13 weeks ending {view.week.label}); "
+    "open lines as of the selected week's Sunday."
+)
+
+st.subheader("The rule in force")
+rule = ui.sku_rule(sku)
+if ui.usable(rule, "The loaded exports have no skus row for this SKU."):
+    ui.table(rule, f"rule_{sku}", link_orders=False)
+
+st.subheader("Its lines over time")
+weekly = ui.figure("weekly_review", view.week, one, conf)
+if ui.usable(weekly, f"No lines of this SKU in the 13 weeks to {view.week.label}."):
+    left, right = st.columns(2)
+    with left:
+        ui.chart(ui.sku_lines_chart(weekly), key="sku_lines")
+    with right:
+        ui.chart(
+            ui.line_chart(
+                weekly,
+                "week",
+                {"line_rate": "Backorder line rate"},
+                "pct",
+                "Backorder line rate by week",
+            ),
+            key="sku_line_rate",
+        )
+
+st.subheader("Open backordered lines")
+open_lines = ui.figure("backorder_age_lines", view.week, one, conf)
+if ui.usable(open_lines, f"No open backordered lines of this SKU as of {view.week.as_of}."):
+    ui.table(open_lines, f"open_lines_{sku}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Supplier ETA slips")
+    eta = ui.figure("supplier_eta_accuracy", drill, one, conf)
+    if ui.usable(eta, f"No receipts of this SKU in {drill.label}."):
+        ui.table(eta, f"eta_{sku}", link_orders=False)
+with right:
+    st.subheader("Cancellations")
+    cancels = ui.figure("backorder_cancel_rate", drill, one, conf)
+    if ui.usable(cancels, f"No backordered lines of this SKU resolved in {drill.label}."):
+        ui.table(ui.breakdown(cancels, "cancel_reason", with_total=True), f"cancels_{sku}")
+
+st.subheader("Support contacts")
+contacts = ui.figure("support_contact_rate", drill, one, conf)
+if ui.usable(contacts, f"No backordered orders of this SKU resolved in {drill.label}."):
+    ui.table(contacts, f"contacts_{sku}", link_orders=False)

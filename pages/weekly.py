@@ -1,0 +1,150 @@
+"""Weekly review: the Monday meeting. Headlines against last week, trends, aging, the queues."""
+
+import streamlit as st
+
+from dashboard import ui
+
+view = ui.require_view()
+week, conf, filters = view.week, view.settings, view.filters
+currency = conf.currency
+
+title, pack = st.columns([3, 1], vertical_alignment="bottom")
+title.title("Weekly review")
+with pack:
+    ui.pack_download(view)
+st.caption(
+    f"{week.label}: {week.from_date:%a %d %b} to {week.as_of:%a %d %b %Y} against "
+    f"{week.previous().label}. Open lines as of Sunday {week.as_of}. Filters: {view.describe()}."
+)
+
+# ---- headlines: this week, last week, change, 13-week trend
+review = ui.figure("weekly_review", week, filters, conf)
+if ui.usable(review, f"No orders in the 13 weeks up to {week.label}."):
+    ui.headline_cards(review, currency)
+    ui.definition("weekly_review")
+    with st.expander("13-week trends", expanded=True, icon=":material/show_chart:"):
+        ui.headline_trends(review, currency)
+
+# ---- aging
+st.header("How long delayed lines stay open", divider="gray")
+age = ui.figure("backorder_age", week, filters, conf)
+if ui.usable(age, f"No open backordered lines as of {week.as_of}."):
+    left, right = st.columns([3, 2])
+    with left:
+        ui.chart(ui.aging_chart(age, week.as_of))
+    with right:
+        ui.table(age, "backorder_age", column_config=ui.AGE_COLUMNS)
+    ui.definition("backorder_age")
+
+# ---- the queues the meeting acts on
+st.header("Queues to act on", divider="gray")
+st.caption("Each row links to the order's timeline. Downloads carry every row.")
+tabs = st.tabs(
+    [
+        "Silent backorders",
+        "Overdue backorders",
+        "Allocation inversions",
+        "Hygiene failures",
+        "Channel SLA",
+        "Delay-notice compliance",
+        "First notice",
+    ]
+)
+
+with tabs[0]:
+    silent = ui.figure("silent_backorders", week, filters, conf)
+    st.caption(
+        f"Open backordered lines as of {week.as_of} whose order has gone quiet: a promised "
+        f"update missed, or no notice in the last {conf.silence_days} days "
+        f"(silence_days, Settings) while waiting longer than that."
+    )
+    if ui.usable(silent, f"No silent backorders as of {week.as_of}."):
+        ui.queue_count(silent, "Silent backordered lines")
+        ui.partial_note(silent)
+        ui.table(silent, "silent_backorders")
+    ui.definition("silent_backorders")
+
+with tabs[1]:
+    open_lines = ui.figure("backorder_age_lines", week, filters, conf)
+    overdue = ui.only_rows_with(open_lines, "days_overdue")
+    st.caption(
+        f"Open backordered lines as of {week.as_of} past their promised ship date, "
+        "most overdue first."
+    )
+    if ui.usable(overdue, f"No overdue backordered lines as of {week.as_of}."):
+        ui.queue_count(overdue, "Overdue backordered lines")
+        ui.table(overdue, "overdue_backorders")
+    ui.definition("backorder_age_lines")
+
+with tabs[2]:
+    inversions = ui.figure("allocation_inversions", week, filters, conf)
+    st.caption(
+        f"Newer orders shipped in {week.label} while an older backordered line of the same "
+        "SKU was still waiting."
+    )
+    if ui.usable(inversions, f"No allocation inversions in {week.label}."):
+        ui.inversion_cards(inversions)
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Per SKU")
+            ui.table(ui.breakdown(inversions, "sku", keep=["sku"]), "inversions_by_sku")
+        with right:
+            st.subheader("Per inbound receipt")
+            ui.table(
+                ui.breakdown(inversions, "receipt", keep=["sku", "po_id", "received_at"]),
+                "inversions_by_receipt",
+            )
+        pairs = ui.figure("allocation_inversions_lines", week, filters, conf)
+        st.subheader("Pairs: the waiting line, and the newer line shipped ahead of it")
+        if ui.usable(pairs, f"No inversion pairs in {week.label}."):
+            ui.table(pairs, "allocation_inversion_pairs")
+    ui.definition("allocation_inversions")
+
+with tabs[3]:
+    hygiene = ui.figure("hygiene", week, filters, conf)
+    st.caption(
+        f"Backordered lines of {week.label} with a missing reason or promise, a promise inside "
+        f"the supplier ETA plus {conf.receiving_buffer_days} receiving days "
+        "(receiving_buffer_days, Settings), or accepted against the SKU's rule."
+    )
+    if ui.usable(hygiene, f"No backordered lines in {week.label}."):
+        ui.hygiene_cards(hygiene)
+        failures = ui.figure("hygiene_lines", week, filters, conf)
+        st.subheader("Failing lines")
+        if ui.usable(failures, f"No hygiene failures in {week.label}."):
+            ui.table(failures, "hygiene_failures")
+    ui.definition("hygiene")
+
+with tabs[4]:
+    sla = ui.figure("channel_sla", week, filters, conf)
+    st.caption(
+        f"Per channel as of {week.as_of}, against each channel's thresholds and windows (Settings)."
+    )
+    if ui.usable(sla, f"No orders to judge as of {week.as_of}."):
+        ui.sla_alerts(sla)
+        ui.chart(ui.sla_chart(sla))
+        ui.table(sla, "channel_sla")
+    ui.definition("channel_sla")
+
+with tabs[5]:
+    compliance = ui.figure("delay_notice_compliance", week, filters, conf)
+    st.caption(
+        f"Delayed customers owed a revised date and a way out: promises missed in {week.label} "
+        f"without notice, orders past {conf.statutory_days} days (statutory_days, Settings) "
+        "without an options offer, and second delays that need consent."
+    )
+    if ui.usable(compliance, f"No delayed lines to check in {week.label}."):
+        ui.compliance_cards(compliance)
+        failing = ui.figure("delay_notice_compliance_lines", week, filters, conf)
+        st.subheader("Lines and orders to act on")
+        if ui.usable(failing, f"No compliance failures in {week.label}."):
+            ui.table(failing, "delay_notice_failures")
+    ui.definition("delay_notice_compliance")
+
+with tabs[6]:
+    notice = ui.figure("first_notice", week, filters, conf)
+    st.caption(f"Lines backordered in {week.label}: time to the first backorder notice.")
+    if ui.usable(notice, f"No lines backordered in {week.label}."):
+        ui.first_notice_cards(notice)
+        ui.table(notice, "first_notice")
+    ui.definition("first_notice")
