@@ -55,22 +55,40 @@ window_lines as (
 order_skus as (
     select
         order_id,
-        count(distinct sku) as count_skus
+        min(sku) <> max(sku) as has_other_skus
     from window_lines
     group by order_id
 ),
 
+sku_orders as (
+    select
+        sku,
+        order_id
+    from window_lines
+    group by sku, order_id
+),
+
 basket as (
     select
-        window_lines.sku,
-        count(distinct window_lines.order_id) as count_orders,
-        count(distinct window_lines.order_id) filter (
-            where order_skus.count_skus > 1
-        ) as count_shared_orders,
-        median(window_lines.unit_price) as median_unit_price
+        sku_orders.sku,
+        count(*) as count_orders,
+        count(*) filter (where order_skus.has_other_skus) as count_shared_orders
+    from sku_orders
+    inner join order_skus on sku_orders.order_id = order_skus.order_id
+    group by sku_orders.sku
+),
+
+line_prices as (
+    select
+        sku,
+        median(unit_price) as median_unit_price
     from window_lines
-    inner join order_skus on window_lines.order_id = order_skus.order_id
-    group by window_lines.sku
+    where
+        sku not in (
+            select listed.sku from skus as listed
+            where listed.price is not null
+        )
+    group by sku
 ),
 
 resolved as (
@@ -90,14 +108,14 @@ priced as (
     select
         sku_attributes.sku,
         sku_attributes.family,
-        coalesce(skus.price, basket.median_unit_price) as unit_price,
+        coalesce(skus.price, line_prices.median_unit_price) as unit_price,
         skus.unit_cost,
         skus.seasonal as is_seasonal,
         skus.backorder_eligible as recorded_eligible,
         skus.oversell_cap as recorded_cap
     from sku_attributes
     left join skus on sku_attributes.sku = skus.sku
-    left join basket on sku_attributes.sku = basket.sku
+    left join line_prices on sku_attributes.sku = line_prices.sku
 ),
 
 final as (

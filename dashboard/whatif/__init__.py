@@ -6,6 +6,7 @@
   curve, the skus whose rule changes.
 - saved.py: named scenarios in the state database.
 - compare.py: two scenarios side by side.
+- charts.py: the page's Plotly figures.
 
 See docs/whatif.md for the rules and the decisions where the spec is silent.
 """
@@ -33,15 +34,25 @@ from dashboard.whatif.replay import (
     feature_table,
     judge,
     outcome,
+    outcome_by_status,
     prepare_events,
     replay,
+    replay_cache_clear,
     replay_events,
     replay_period,
+    rule_ranges,
     sku_features,
     walk_events,
 )
 from dashboard.whatif.saved import delete, listed, load, save
-from dashboard.whatif.scenario import RULES, Rule, RuleDefinition, Scenario
+from dashboard.whatif.scenario import (
+    RULES,
+    Rule,
+    RuleDefinition,
+    Scenario,
+    caps_table,
+    with_caps_table,
+)
 
 __all__ = [
     "CAVEAT",
@@ -53,6 +64,7 @@ __all__ = [
     "RuleDefinition",
     "Scenario",
     "age_profile",
+    "caps_table",
     "buffer_curve",
     "changed_skus",
     "compare",
@@ -66,10 +78,13 @@ __all__ = [
     "load",
     "metric_figures",
     "outcome",
+    "outcome_by_status",
     "prepare_events",
     "replay",
+    "replay_cache_clear",
     "replay_events",
     "replay_period",
+    "rule_ranges",
     "save",
     "scenario_connection",
     "scenario_figures",
@@ -79,4 +94,5 @@ __all__ = [
     "smallest_buffer",
     "summary",
     "walk_events",
+    "with_caps_table",
 ]

@@ -17,7 +17,7 @@ import polars as pl
 from dashboard import metrics, store
 from dashboard.params import Period, Settings
 from dashboard.queries import QUERIES_DIR, is_unavailable, missing_input, run, sql_text
-from dashboard.whatif.replay import NO_CAP, ReplayResult
+from dashboard.whatif.replay import NO_CAP, ReplayResult, database_path
 
 # The metrics whose figures the what-if sets beside the baseline.
 FIGURE_METRICS = (
@@ -59,18 +59,12 @@ HEADLINES = (
 )
 
 
-def _database_path(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute(
-        "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchall()[0][0]
-
-
 def scenario_connection(
     con: duckdb.DuckDBPyConnection, blocked: pl.DataFrame
 ) -> duckdb.DuckDBPyConnection:
     """A connection on which the canonical tables are the history minus `blocked`
     (order_id, line_id). The caller closes it."""
-    path = _database_path(con)
+    path = database_path(con)
     scenario = duckdb.connect()
     literal = "'" + path.replace("'", "''") + "'"  # ATTACH takes no bound parameter
     scenario.execute(f"attach {literal} as src (read_only)").fetchall()

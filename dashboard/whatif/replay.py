@@ -13,8 +13,10 @@ Three steps, so the page can cache the slow ones:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numba
@@ -58,8 +60,44 @@ def feature_period(period: Period) -> Period:
     return Period(year_before(period.from_date), period.from_date)
 
 
+def database_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The file behind the connection's current database (None in memory)."""
+    return con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
+
+
+# (what, database file, its version, window) -> result. A database file never changes in
+# place (dashboard/store.py): a write lands as a new file with a new version, so a result
+# computed for one version stays right. Keeps the last few windows of the last few files.
+_CACHE: dict[tuple, object] = {}
+_CACHE_SIZE = 8
+
+
+def replay_cache_clear() -> None:
+    """Forget the cached features and events (benchmarks time the uncached path)."""
+    _CACHE.clear()
+
+
+def _cached(kind: str, con: duckdb.DuckDBPyConnection, period: Period, compute):
+    path = database_path(con)
+    if path is None:
+        return compute()
+    key = (kind, path, store.version(Path(path)), period.from_date, period.to_date)
+    if key not in _CACHE:
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = compute()
+    return _CACHE[key]
+
+
 def feature_table(con: duckdb.DuckDBPyConnection, window: Period) -> pl.DataFrame:
-    """One row per sku: each feature (null = cannot be computed) and the recorded rule."""
+    """One row per sku: each feature (null = cannot be computed) and the recorded rule.
+    Cached per database version and window."""
+    return _cached("features", con, window, lambda: _feature_table(con, window))
+
+
+def _feature_table(con: duckdb.DuckDBPyConnection, window: Period) -> pl.DataFrame:
     present = store.presence(con)
     frame = run(
         con, "whatif_features", {"feature_from": window.from_date, "from_date": window.to_date}
@@ -104,6 +142,24 @@ def _caps(features: pl.DataFrame, scenario: Scenario) -> pl.Series:
     return pl.Series("cap", caps, dtype=pl.Int64)
 
 
+def rule_ranges(features: pl.DataFrame) -> dict[str, dict[str, float | int | None]]:
+    """Per rule with a threshold: the feature's low, median and high over the skus where it is
+    known, and how many skus are known and unknown (for slider ranges and defaults)."""
+    out = {}
+    for name, rule_definition in RULES.items():
+        if rule_definition.bound == "exclude":
+            continue
+        known = features[rule_definition.feature].drop_nulls().cast(pl.Float64)
+        out[name] = {
+            "low": known.min(),
+            "median": known.median(),
+            "high": known.max(),
+            "count_known": known.len(),
+            "count_unknown": features.height - known.len(),
+        }
+    return out
+
+
 def sku_features(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> pl.DataFrame:
     """One row per sku: features over the 12 months before the replay, unknown flags per rule,
     eligible and cap under the scenario."""
@@ -126,6 +182,11 @@ class Events:
 
 
 def prepare_events(con: duckdb.DuckDBPyConnection, period: Period) -> Events:
+    """The walk's input for one replay window. Cached per database version and window."""
+    return _cached("events", con, period, lambda: _prepare_events(con, period))
+
+
+def _prepare_events(con: duckdb.DuckDBPyConnection, period: Period) -> Events:
     lines = run(con, "whatif_events", {"from_date": period.from_date, "to_date": period.to_date})
     return events_from_lines(lines, period)
 
@@ -233,6 +294,16 @@ class ReplayResult:
         """(order_id, line_id) of the blocked lines."""
         return self.lines.filter(~pl.col("accepted")).select("order_id", "line_id")
 
+    @property
+    def blocked_key(self) -> str:
+        """A digest of the period and the blocked lines: the figures under the scenario depend
+        on nothing else, so it keys their cache (a slider move that blocks the same lines
+        reuses them)."""
+        digest = hashlib.sha1(f"{self.period.from_date}/{self.period.to_date}".encode())
+        digest.update(self.lines["accepted"].to_numpy().tobytes())
+        digest.update(str(self.lines.height).encode())
+        return digest.hexdigest()
+
 
 def replay_events(events: Events, judged: pl.DataFrame, scenario: Scenario) -> ReplayResult:
     accepted = walk_events(events, judged)
@@ -293,3 +364,8 @@ def outcome(result: ReplayResult) -> pl.DataFrame:
         .otherwise(0.0)
         .alias("revenue_at_risk")
     )
+
+
+def outcome_by_status(result: ReplayResult) -> dict[str, dict[str, float]]:
+    """`outcome` as {status: {lines, units, revenue, revenue_at_risk}}."""
+    return {row.pop("status"): row for row in outcome(result).iter_rows(named=True)}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+import polars as pl
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -140,6 +142,42 @@ class Scenario:
     @classmethod
     def from_json(cls, text: str) -> Scenario:
         return cls.from_dict(json.loads(text))
+
+
+def caps_table(scenario: Scenario) -> pl.DataFrame:
+    """The overrides as an editable table: level (`family` or `sku`), name, cap (empty = no
+    cap). Families first."""
+    rows = [("family", name, cap) for name, cap in scenario.family_caps] + [
+        ("sku", name, cap) for name, cap in scenario.sku_caps
+    ]
+    return pl.DataFrame(
+        {
+            "level": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "cap": [r[2] for r in rows],
+        },
+        schema={"level": pl.String, "name": pl.String, "cap": pl.Int64},
+    )
+
+
+def with_caps_table(scenario: Scenario, table) -> Scenario:
+    """The scenario with its overrides read back from `caps_table`'s layout (as edited: a
+    polars or pandas frame). Rows without a level or a name are ignored; a negative cap is
+    an error; a later row for the same level and name wins."""
+    frame = table if isinstance(table, pl.DataFrame) else pl.from_pandas(table)
+    family: dict[str, int | None] = {}
+    sku: dict[str, int | None] = {}
+    for row in frame.iter_rows(named=True):
+        level, name, cap = row.get("level"), row.get("name"), row.get("cap")
+        if level not in ("family", "sku") or name is None or not str(name).strip():
+            continue
+        if cap is not None and cap == cap and cap < 0:  # cap == cap: not NaN
+            raise ValueError(f"a cap must be 0 or more (got {cap} for {level} {name})")
+        value = None if cap is None or cap != cap else int(cap)
+        (family if level == "family" else sku)[str(name).strip()] = value
+    return dataclasses.replace(
+        scenario, family_caps=tuple(family.items()), sku_caps=tuple(sku.items())
+    )
 
 
 def year_before(day: date) -> date:
