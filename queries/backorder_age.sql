@@ -49,9 +49,10 @@ counts as (
     select
         coalesce(bucket, 'total') as bucket,
         count(*) as count_lines,
-        sum(backordered_qty) as backordered_units,
+        cast(sum(backordered_qty) as bigint) as backordered_units,
         count(*) filter (where is_overdue) as count_overdue_lines,
-        coalesce(sum(backordered_qty) filter (where is_overdue), 0) as overdue_units
+        cast(coalesce(sum(backordered_qty) filter (where is_overdue), 0) as bigint)
+            as overdue_units
     from bucketed
     group by grouping sets ((bucket), ())
 ),

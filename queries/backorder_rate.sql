@@ -80,8 +80,8 @@ line_counts as (
         sku,
         count(*) as count_lines,
         count(*) filter (where is_backordered) as count_backordered_lines,
-        sum(qty) as units,
-        sum(backordered_qty) as backordered_units
+        cast(coalesce(sum(qty), 0) as bigint) as units,
+        cast(coalesce(sum(backordered_qty), 0) as bigint) as backordered_units
     from period_lines
     where line_in_period
     group by grouping sets ((), (sku))
@@ -94,8 +94,9 @@ final as (
         line_counts.count_backordered_lines,
         line_counts.units,
         line_counts.backordered_units,
-        order_counts.count_orders,
-        order_counts.count_backordered_orders,
+        -- a period without lines has no order counts at all: 0 orders, not null
+        coalesce(order_counts.count_orders, 0) as count_orders,
+        coalesce(order_counts.count_backordered_orders, 0) as count_backordered_orders,
         line_counts.count_backordered_lines
         / nullif(line_counts.count_lines, 0) as line_rate,
         line_counts.backordered_units / nullif(line_counts.units, 0) as unit_rate,

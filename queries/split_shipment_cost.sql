@@ -100,7 +100,7 @@ totals as (
     select
         coalesce(sum(extra_cost), 0) as split_cost,
         coalesce(sum(extra_cost) filter (where has_backordered_line), 0) as backorder_split_cost,
-        coalesce(sum(count_extra_shipments), 0) as count_extra_shipments,
+        cast(coalesce(sum(count_extra_shipments), 0) as bigint) as count_extra_shipments,
         count(*) filter (where is_first_in_period) as count_orders_first_shipped,
         count(*) filter (
             where is_first_in_period and count_shipments >= 2

@@ -86,13 +86,13 @@ order_contacts as (
 totals as (
     select
         count(*) filter (where has_backordered_line) as count_backordered_orders,
-        coalesce(sum(count_contacts) filter (where has_backordered_line), 0)
+        cast(coalesce(sum(count_contacts) filter (where has_backordered_line), 0) as bigint)
             as count_backordered_contacts,
         count(*) filter (
             where has_backordered_line and count_contacts >= 2
         ) as count_repeated_orders,
         count(*) filter (where not has_backordered_line) as count_baseline_orders,
-        coalesce(sum(count_contacts) filter (where not has_backordered_line), 0)
+        cast(coalesce(sum(count_contacts) filter (where not has_backordered_line), 0) as bigint)
             as count_baseline_contacts
     from order_contacts
 ),

@@ -71,9 +71,28 @@ def test_week_boundary_uses_store_time_zone(make_db):
 def test_empty_period_gives_empty_rate_not_zero(make_db):
     con = make_db({"order_lines": [line("1", "A", 1, 1)]})
     result = backorder_rate(con, Period.week("2026-W40"))
-    assert result.height == 1
-    assert result["line_rate"][0] is None
-    assert result["count_lines"][0] == 0
+    # No line ordered in W40: counts are 0, every rate has no denominator (null).
+    expected = pl.DataFrame(
+        {
+            "sku": [None],
+            "count_lines": [0],
+            "count_backordered_lines": [0],
+            "units": [0],
+            "backordered_units": [0],
+            "count_orders": [0],
+            "count_backordered_orders": [0],
+            "line_rate": [None],
+            "unit_rate": [None],
+            "order_rate": [None],
+        },
+        schema_overrides={
+            "sku": pl.String,
+            "line_rate": pl.Float64,
+            "unit_rate": pl.Float64,
+            "order_rate": pl.Float64,
+        },
+    )
+    assert_frame_equal(result, expected, check_dtypes=False)
 
 
 def test_without_backordered_qty_column_is_unavailable(make_db):
