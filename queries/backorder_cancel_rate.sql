@@ -9,6 +9,7 @@
 --   By cancel_reason: one row per reason among the canceled lines; count_resolved is ALL
 --   resolved lines, so the reasons' rates add up to the total rate.
 --   By backorder_reason, supplier and sku: canceled / resolved within the group.
+-- A breakdown whose attribute no loaded export carries is left out (dashboard/metrics/weekly.py).
 -- Parameters: $from_date, $to_date (period [from, to) of local dates); filters $channels,
 --   $suppliers, $families, $skus.
 -- Inputs: order_lines (backordered_qty, shipped_at, canceled_at, cancel_reason,

@@ -6,6 +6,7 @@
 --   count_lines; count_hits (shipped_date <= promised_ship_date); hit_rate = hits / lines;
 --   count_misses; mean_days_late and median_days_late = shipped_date - promised_ship_date over
 --   the misses (median of an even count: mean of the two middle values). Empty sets give null.
+-- A breakdown whose attribute no loaded export carries is left out (dashboard/metrics/weekly.py).
 -- Order: total, suppliers by count_lines desc then supplier, days_late ascending.
 -- Parameters: $from_date, $to_date (period [from, to) of local dates); filters $channels,
 --   $suppliers, $families, $skus.

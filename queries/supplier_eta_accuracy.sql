@@ -6,6 +6,7 @@
 --   (received_date <= supplier_eta); on_time_rate = on time / received; mean_slip_days and
 --   median_slip_days = received_date - supplier_eta in calendar days (negative = early; median
 --   of an even count: mean of the two middle values). Empty sets give null.
+-- A breakdown whose attribute no loaded export carries is left out (dashboard/metrics/weekly.py).
 -- Parameters: $from_date, $to_date (period [from, to) of local dates); filters $suppliers,
 --   $families, $skus (inbound has no channel: a channel filter leaves it whole).
 -- Inputs: inbound (supplier, supplier_eta, received_at), sku_attributes (supplier, filters).
