@@ -91,7 +91,7 @@ class ImportReport:
                     f"(first {len(f.rejects)} here, all in the rejects table):"
                 )
                 out += [
-                    f"    {f.file} row {row}, {column}, {value!r}: {reason}"
+                    f"    {f.file} row {row}, {column or 'whole line'}, {value!r}: {reason}"
                     for row, column, value, reason in f.rejects
                 ]
         if self.problems:
@@ -167,7 +167,9 @@ def import_paths(
         update_presence(con)
         store.refresh_sku_attributes(con)
         report.problems = referential_problems(con)
-        con.execute("insert or replace into dataset values ('timezone', ?), ('currency', ?)", [zone, money])
+        con.execute(
+            "insert or replace into dataset values ('timezone', ?), ('currency', ?)", [zone, money]
+        )
         con.execute(
             "insert into imports values (?, ?, ?, ?)",
             [import_id, started_at, datetime.now(UTC), _command(paths)],
@@ -224,7 +226,8 @@ def _import_file(
         shape = shapes.shape(staged.columns, source.name, staged.rows_view, mapping)
         f.table_name, f.source_kind = shape.table.name, shape.kind
         f.columns = shape.carried
-        con.execute(f"create or replace temp table src_{n} as {shape.sql}")
+        kind = "table" if shape.materialize else "view"
+        con.execute(f"create or replace temp {kind} src_{n} as {shape.sql}")
         found_currency = load.check_currency(con, f"src_{n}", shape, currency)
         con.execute("begin transaction")
         try:
@@ -258,6 +261,8 @@ def _import_file(
         ).fetchall()
     except (Refused, ValueError, duckdb.Error) as e:
         f.status, f.message = "refused", str(e).strip().splitlines()[0]
+        if isinstance(e, Refused) and e.table:
+            f.table_name, f.source_kind = e.table, e.kind
     f.seconds = time.perf_counter() - started
     return f
 
@@ -287,8 +292,7 @@ def _record_file(con: duckdb.DuckDBPyConnection, f: FileReport) -> None:
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
     for name, kind in con.execute(
-        "select table_name, table_type from information_schema.tables "
-        "where table_catalog = 'temp'"
+        "select table_name, table_type from information_schema.tables where table_catalog = 'temp'"
     ).fetchall():
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists temp.{name}")
 
@@ -305,7 +309,9 @@ def update_presence(con: duckdb.DuckDBPyConnection) -> None:
         ).fetchall()
         if not files:
             continue
-        with_rows = {i for (i,) in con.execute(f"select distinct _import_id from {table.name}").fetchall()}
+        with_rows = {
+            i for (i,) in con.execute(f"select distinct _import_id from {table.name}").fetchall()
+        }
         counted = [set(cols) for i, cols in files if i in with_rows] or [set(c) for _, c in files]
         carried = set.intersection(*counted)
         con.executemany(

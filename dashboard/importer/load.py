@@ -106,7 +106,9 @@ def load(
             continue
         value = check = reason = None
         if column.type == "INTEGER":
-            value, reason, check = values.integer_sql(s, values.INTEGER_RULES.get((table.name, name)))
+            value, reason, check = values.integer_sql(
+                s, values.INTEGER_RULES.get((table.name, name))
+            )
         elif column.type.startswith("DECIMAL"):
             value, reason, check = values.money_sql(s, name in values.NON_NEGATIVE_MONEY)
         elif column.type == "BOOLEAN":
@@ -139,8 +141,14 @@ def load(
             errors.append((name, f"case {' '.join(whens)} end"))
 
     typed = f"typed_{n}"
+    select = _canonical_select(table, shape, have, file_id)
+    error_columns = "".join(
+        f", {_q('e', name)}, case when {_q('e', name)} is not null then {_q('t', name)} end "
+        f"as {_q('x', name)}"
+        for name, _ in errors
+    )
     con.execute(
-        f"""create or replace temp view {typed} as
+        f"""create or replace temp table {typed} as
         with parsed as (
             select _pos, _row, {", ".join(parsed + extras)} from {src} where not _blank
         ),
@@ -149,30 +157,32 @@ def load(
         ),
         zoned as (
             select *{"".join(", " + p for p in final_checks)} from instants
+        ),
+        checked as (
+            select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned
         )
-        select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned"""
+        select _pos, {select}{error_columns} from checked"""
     )
-    any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
-    bad = f"bad_{n}"
-    con.execute(f"create or replace temp table {bad} as select * from {typed} where {any_error}")
-    out.rows_rejected = con.execute(f"select count(*) from {bad}").fetchone()[0]
-    for name, _ in errors:
-        con.execute(
-            f"""insert into rejects
-            select ?, ?, _row, ?, {_q("t", name)}, {_q("e", name)} from {bad}
-            where {_q("e", name)} is not null""",
-            [file_id, file_name, shape.source_names.get(name, name)],
-        )
-
-    new = f"new_{n}"
-    select = _canonical_select(table, shape, have, file_id)
-    con.execute(
-        f"create or replace temp table {new} as select _pos, {select} from {typed} "
-        f"where not ({any_error})"
-    )
-    out.rows_loaded = con.execute(f"select count(*) from {new}").fetchone()[0]
-    out.notes += _notes(con, src, new, shape)
-    out.rows_inserted, out.rows_replaced = merge(con, new, table, shape.kind == "shopify")
+    if errors:
+        any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors)
+        for name, _ in errors:
+            con.execute(
+                f"""insert into rejects
+                select ?, ?, _source_row, ?, {_q("x", name)}, {_q("e", name)} from {typed}
+                where {_q("e", name)} is not null""",
+                [file_id, file_name, shape.source_names.get(name, name)],
+            )
+        out.rows_rejected = con.execute(
+            f"select count(*) from {typed} where {any_error}"
+        ).fetchone()[0]
+        if out.rows_rejected:
+            con.execute(f"delete from {typed} where {any_error}")
+        for name, _ in errors:
+            for prefix in "ex":
+                con.execute(f"alter table {typed} drop column {_q(prefix, name)}")
+    out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
+    out.notes += _notes(con, src, typed, shape)
+    out.rows_inserted, out.rows_replaced = merge(con, typed, table, shape.kind == "shopify")
     return out
 
 
@@ -181,9 +191,7 @@ def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[st
         return []
     if name == "backordered_qty" and "qty" in have:
         bq, qty = _q("v", "backordered_qty"), _q("v", "qty")
-        return [
-            f"when {bq} > {qty} then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"
-        ]
+        return [f"when {bq} > {qty} then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"]
     if name == "canceled_at" and "shipped_at" in have:
         return [
             f"when {_q('u', 'shipped_at')} is not null and {_q('u', 'canceled_at')} is not null "
@@ -242,8 +250,7 @@ def _canonical_select(table: Table, shape: Shape, have: set[str], file_id: int) 
     exprs["_import_id"] = str(file_id)
     exprs["_source_row"] = "_row"
     return ", ".join(
-        f"cast({exprs.get(c.name, 'null')} as {c.type}) as {c.name}"
-        for c in stored_columns(table)
+        f"cast({exprs.get(c.name, 'null')} as {c.type}) as {c.name}" for c in stored_columns(table)
     )
 
 
@@ -285,7 +292,9 @@ def merge(
             qualify row_number() over (partition by {key} order by _pos desc) = 1"""
         )
     replaced_in_file = total - distinct
-    stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[0]
+    stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[
+        0
+    ]
     matched = 0
     on = " and ".join(f"s.{k} = n.{k}" for k in table.key)
     if not stored_empty:

@@ -94,6 +94,7 @@ class Shape:
     derived: set[str] = field(default_factory=set)  # computed from other cells: no rejects
     currency_column: str | None = None  # the file's column holding a currency code
     notes_sql: dict[str, str] = field(default_factory=dict)  # note template -> count query
+    materialize: bool = False  # worth storing as a table (window functions over the file)
 
 
 SHOPIFY_REQUIRED = ("Name", "Created at", "Lineitem quantity", "Lineitem name")
@@ -123,7 +124,7 @@ def missing_message(table: str, missing: list[str], columns: list[str]) -> str:
 def _blank(columns: list[str]) -> str:
     if not columns:
         return "true"
-    return f"coalesce({', '.join(clean(c) for c in columns)}) is null"
+    return f"coalesce({', '.join(f'nullif({ident(c)}, {chr(39) * 2})' for c in columns)}) is null"
 
 
 def _position(order_id_sql: str) -> str:
@@ -131,9 +132,7 @@ def _position(order_id_sql: str) -> str:
     return f"cast(row_number() over (partition by {order_id_sql} order by _pos) as varchar)"
 
 
-def shape(
-    columns: list[str], file_name: str, rows_view: str, mapping: Mapping | None
-) -> Shape:
+def shape(columns: list[str], file_name: str, rows_view: str, mapping: Mapping | None) -> Shape:
     if mapping is not None:
         return _mapping_shape(columns, rows_view, mapping)
     if is_shopify(columns):
@@ -172,9 +171,14 @@ def _canonical_shape(columns: list[str], file_name: str, rows_view: str) -> Shap
     sources = {name: by_norm[name] for name in table.column_names if name in by_norm}
     missing = [c for c in table.required_columns if c not in sources]
     if missing:
-        raise Refused(missing_message(table.name, missing, columns))
+        raise Refused(missing_message(table.name, missing, columns), table.name, "canonical")
     return _simple_shape(
-        table, "canonical", columns, rows_view, sources, {name: clean(src) for name, src in sources.items()}
+        table,
+        "canonical",
+        columns,
+        rows_view,
+        sources,
+        {name: clean(src) for name, src in sources.items()},
     )
 
 
@@ -194,14 +198,19 @@ def _simple_shape(
         select.append(f"{_position(exprs['order_id'])} as line_id")
         carried.append("line_id")
         derived.add("line_id")
-    if table.name == "order_lines" and "backordered_qty" in exprs:
-        carried.append("backordered_at")  # default: ordered_at when backordered
+    # Columns with a contract default count as carried.
+    if table.name == "order_lines":
+        carried.append("channel")  # default direct
+        if "backordered_qty" in exprs:
+            carried.append("backordered_at")  # default: ordered_at when backordered
+    if table.name == "notices":
+        carried.append("notice_id")  # default order_id|sent_at|kind
+    if table.name == "inbound" and "received_at" in exprs:
+        carried.append("qty_received")  # default qty when received
     currency = next((c for c in columns if norm(c) == "currency"), None)
     if currency:
         select.append(f"{clean(currency)} as _x_currency")
-    sql = (
-        f"select _pos, _row, {_blank(columns)} as _blank, {', '.join(select)} from {rows_view}"
-    )
+    sql = f"select _pos, _row, {_blank(columns)} as _blank, {', '.join(select)} from {rows_view}"
     return Shape(
         table,
         kind,
@@ -211,6 +220,7 @@ def _simple_shape(
         formats or {},
         derived,
         currency,
+        materialize="line_id" in derived,
     )
 
 
@@ -259,7 +269,9 @@ def _mapping_shape(columns: list[str], rows_view: str, mapping: Mapping) -> Shap
         raise Refused(
             f"mapping {mapping.path.name if mapping.path else ''}: missing column"
             f"{'s' if len(parts) > 1 else ''} {'; '.join(parts)}. "
-            f"Columns found: {', '.join(columns)}"
+            f"Columns found: {', '.join(columns)}",
+            table.name,
+            "mapping",
         )
     return _simple_shape(table, "mapping", columns, rows_view, sources, exprs, formats)
 
@@ -365,6 +377,7 @@ def _shopify_shape(columns: list[str], rows_view: str) -> Shape:
         sources,
         derived={"line_id", "backordered_qty"},
         currency_column="Currency" if "Currency" in columns else None,
+        materialize=True,
         notes_sql={
             "{} lines without Lineitem sku took their Lineitem name as sku": "_x_sku_from_name",
             "{} fulfilled lines have no Fulfilled at (their order is not fully fulfilled): "

@@ -42,6 +42,10 @@ CHUNK = 1 << 24
 class Refused(Exception):
     """The file cannot be imported; the message says why, in the user's terms."""
 
+    def __init__(self, message: str, table: str | None = None, kind: str | None = None):
+        super().__init__(message)
+        self.table, self.kind = table, kind
+
 
 @dataclass
 class SourceFile:

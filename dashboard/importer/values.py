@@ -210,9 +210,7 @@ def utc_and_local_sql(from_instant: str, local: str, zone_name: str) -> tuple[st
     if zone_name in ("UTC", "Etc/UTC"):
         both = f"coalesce({from_instant}, {local})"
         return both, both
-    utc = (
-        f"coalesce({from_instant}, {local} - to_seconds({offset_sql(local, zone_name, False)}))"
-    )
+    utc = f"coalesce({from_instant}, {local} - to_seconds({offset_sql(local, zone_name, False)}))"
     wall = (
         f"coalesce({local}, {from_instant} + "
         f"to_seconds({offset_sql(from_instant, zone_name, True)}))"
@@ -221,6 +219,4 @@ def utc_and_local_sql(from_instant: str, local: str, zone_name: str) -> tuple[st
 
 
 def in_range(utc: str) -> str:
-    return (
-        f"({utc} >= timestamp '{FIRST_YEAR}-01-01' and {utc} < timestamp '{LAST_YEAR}-01-01')"
-    )
+    return f"({utc} >= timestamp '{FIRST_YEAR}-01-01' and {utc} < timestamp '{LAST_YEAR}-01-01')"
