@@ -170,8 +170,8 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path), read_only=True)
     if is_state_path(path):
         return con
-    row = con.execute("select value from dataset where key = 'schema_version'").fetchone()
-    if row and row[0] == schema_version():
+    rows = con.execute("select value from dataset where key = 'schema_version'").fetchall()
+    if rows and rows[0][0] == schema_version():
         return con
     con.close()
     with writing(path):

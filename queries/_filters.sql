@@ -7,15 +7,33 @@
 --   from filtered_lines($channels, $suppliers, $families, $skus)
 -- noqa: disable=RF03
 
+-- Two branches, one of which is empty for given arguments: without a supplier or family
+-- filter no sku_attributes join is planned at all (a join that filters nothing still costs a
+-- probe per line at 10M lines); with one, a semi-join on the few matching skus.
 create or replace macro filtered_lines(channels, suppliers, families, skus) as table
-    select order_lines.*
-    from order_lines
-    left join sku_attributes on order_lines.sku = sku_attributes.sku
+    with by_line as (
+        select order_lines.*
+        from order_lines
+        where
+            (channels is null or list_contains(channels::varchar[], order_lines.channel))
+            and (skus is null or list_contains(skus::varchar[], order_lines.sku))
+    )
+
+    select by_line.*
+    from by_line
+    where suppliers is null and families is null
+    union all
+    select by_line.*
+    from by_line
     where
-        (channels is null or list_contains(channels::varchar[], order_lines.channel))
-        and (suppliers is null or list_contains(suppliers::varchar[], sku_attributes.supplier))
-        and (families is null or list_contains(families::varchar[], sku_attributes.family))
-        and (skus is null or list_contains(skus::varchar[], order_lines.sku));
+        (suppliers is not null or families is not null)
+        and by_line.sku in (
+            select sku_attributes.sku
+            from sku_attributes
+            where
+                (suppliers is null or list_contains(suppliers::varchar[], sku_attributes.supplier))
+                and (families is null or list_contains(families::varchar[], sku_attributes.family))
+        );
 
 create or replace macro filtered_shipments(channels, suppliers, families, skus) as table
     select shipments.*
