@@ -609,3 +609,56 @@ def test_no_rule_and_no_cap_replays_the_recorded_history(rows):
                 assert_frame_equal(scenario[name], frame)
         finally:
             con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The page, on its own (the router's AppTest is the UI's)
+
+
+def page_history():
+    return {
+        "order_lines": [
+            line("1", "A", 2, "2026-07-02T10:00:00Z", resolved_at="2026-07-20T10:00:00Z"),
+            line("2", "A", 2, "2026-07-03T10:00:00Z", resolved_at="2026-07-21T10:00:00Z"),
+            line("3", "B", 1, "2026-07-04T10:00:00Z", resolved_at="2026-07-22T10:00:00Z"),
+        ],
+        "skus": [sku("A"), sku("B")],
+    }
+
+
+def page_test(make_db, monkeypatch, tmp_path, url: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    make_db(page_history()).close()
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "fixture0.duckdb"))
+    page = Path(__file__).resolve().parent.parent / "pages" / "whatif.py"
+    at = AppTest.from_file(str(page), default_timeout=60)
+    if url:
+        at.query_params["scenario"] = url
+    return at.run()
+
+
+def metric_value(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_replays_and_keeps_the_scenario_in_the_url(make_db, monkeypatch, tmp_path):
+    url = '{"from_date":"2026-07-01","to_date":"2026-10-01"}'
+    at = page_test(make_db, monkeypatch, tmp_path, url)
+    assert not at.exception
+    assert metric_value(at, "Accepted backordered lines") == "3"
+    assert metric_value(at, "Blocked lines / units") == "0 / 0"
+    at.toggle(key="cap_default_on").set_value(True).run()
+    at.number_input(key="cap_default").set_value(2).run()
+    assert not at.exception
+    # Cap 2: A's second line (2 + 2 > 2) is blocked; B fits.
+    assert metric_value(at, "Blocked lines / units") == "1 / 2"
+    assert Scenario.from_json(at.query_params["scenario"]).cap_default == 2
+
+
+def test_page_starts_from_a_scenario_in_the_url(make_db, monkeypatch, tmp_path):
+    url = '{"cap_default":0,"from_date":"2026-07-01","to_date":"2026-10-01"}'
+    at = page_test(make_db, monkeypatch, tmp_path, url)
+    assert not at.exception
+    assert metric_value(at, "Blocked lines / units") == "3 / 5"
+    assert metric_value(at, "Blocked revenue") == "$50"
