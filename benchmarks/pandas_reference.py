@@ -84,6 +84,7 @@ class Reference:
 
     by_sku: pd.DataFrame
     figures: dict[str, float | int | None] = field(default_factory=dict)
+    review: dict[str, float | int | None] = field(default_factory=dict)  # ours only: W's row
     read_seconds: float = 0.0
     compute_seconds: float = 0.0
 
@@ -343,7 +344,32 @@ def ours(con, period) -> Reference:
         for key, column in mapping.items():
             if column in row:
                 figures[key] = row[column]
-    return Reference(by_sku, figures)
+    review = {}
+    if "weekly_review" in REGISTRY:
+        frame = REGISTRY["weekly_review"](con, period)
+        week = frame.filter(frame["week_start"] == period.from_date)
+        if week.height == 1:
+            row = week.row(0, named=True)
+            review = {column: row.get(column) for column in REVIEW_FIGURES}
+    return Reference(by_sku, figures, review)
+
+
+# weekly_review column -> the reference figure it must equal (a by_sku total column or a key).
+REVIEW_FIGURES = {
+    "count_lines": "count_lines",
+    "count_backordered_lines": "count_backordered_lines",
+    "line_rate": "line_rate",
+    "count_promised_shipped": "promise.lines",
+    "count_promise_hits": "promise.hits",
+    "promise_hit_rate": "promise.hit_rate",
+    "count_resolved": "cancel.resolved",
+    "count_canceled": "cancel.canceled",
+    "cancel_rate": "cancel.rate",
+    "backorder_split_cost": "split.backorder_cost",
+    "count_backordered_orders_resolved": "contacts.backordered_orders",
+    "count_contacts": "contacts.backordered_contacts",
+    "contacts_per_backordered_order": "contacts.per_backordered_order",
+}
 
 
 def _total_row(frame) -> dict:
@@ -442,6 +468,16 @@ def compare(ref: Reference, our: Reference) -> list[str]:
             same = _close(_py(x), _py(y), money=money)
         if not same:
             diffs.append(f"{key}: pandas {x} vs ours {y}")
+    total = a.iloc[0] if len(a) else {}
+    for column, y in our.review.items():
+        key = REVIEW_FIGURES[column]
+        x = _py(total[key]) if key in BY_SKU_COLUMNS else ref.figures.get(key)
+        if key in COUNTS or key.split(".")[-1] in ("lines", "hits", "resolved", "canceled"):
+            same = (x or 0) == (y or 0) and y is not None
+        else:
+            same = _close(_py(x), _py(y), money=key.endswith("cost"))
+        if not same:
+            diffs.append(f"weekly_review.{column}: pandas {x} vs ours {y}")
     return diffs
 
 

@@ -3,7 +3,8 @@
 The scenario switches on two eligibility rules (supplier slip <= 5 days, historical backorder
 cancel rate <= 0.30), sets a default oversell cap of 20 units and a 2-day promise buffer, over
 the given replay window. `call_replay` = `dashboard.whatif.replay` + `outcome` (what the page
-shows first); `call_replay_figures` adds the figures on the history without the blocked lines
+shows first) with the replay's cache of features and events cleared before each call;
+`call_replay_cached` is the same with that cache warm (a slider move); `call_replay_figures` adds the figures on the history without the blocked lines
 (`scenario_figures`), which the page shows beside the baseline.
 """
 
@@ -29,7 +30,25 @@ def scenario(period):
     )
 
 
+def _clear_cache() -> None:
+    from dashboard import whatif
+
+    clear = getattr(whatif, "replay_cache_clear", None)
+    if clear:
+        clear()
+
+
 def call_replay(con, period):
+    """The whole replay: features and events read again (the replay's own cache cleared)."""
+    from dashboard import whatif
+
+    _clear_cache()
+    result = whatif.replay(con, scenario(period))
+    return whatif.outcome(result)
+
+
+def call_replay_cached(con, period):
+    """A rerun with other rules or caps: features and events come from the replay's cache."""
     from dashboard import whatif
 
     result = whatif.replay(con, scenario(period))
@@ -37,7 +56,9 @@ def call_replay(con, period):
 
 
 def call_replay_figures(con, period):
+    """The replay and the figures on the history without the blocked lines."""
     from dashboard import whatif
 
+    _clear_cache()
     result = whatif.replay(con, scenario(period))
     return whatif.scenario_figures(con, result)

@@ -261,7 +261,17 @@ def bench_size(label: str, args, report: Report, log) -> None:
         if r.error and r.error.startswith("not available"):
             report.add(label, "replay", value=None, note=r.error[:120], kind="replay")
         else:
-            report.add(label, "replay", r, kind="replay", note=f"{quarter}, replay + outcome")
+            report.add(
+                label, "replay", r, kind="replay", note=f"{quarter}, replay + outcome, uncached"
+            )
+            r = run_step({**base, "kind": "replay_cached", "period": quarter}, log=log)
+            report.add(
+                label,
+                "replay (features, events cached)",
+                r,
+                kind="replay",
+                note="a rerun with other rules or caps",
+            )
             r = run_step({**base, "kind": "replay_figures", "period": quarter}, log=log)
             report.add(
                 label,
