@@ -140,13 +140,13 @@ def import_paths(
         settings = store.dataset_settings(con)
         zone = timezone or settings.get("timezone") or "UTC"
         money = (currency or settings.get("currency") or "").upper() or None
-        if currency and settings.get("currency") and settings["currency"] != money:
-            if _has_rows(con):
-                return ImportReport(
-                    None,
-                    error=f"the dataset's currency is {settings['currency']}, not {money}; a "
-                    "dataset holds one currency (start a new database for another)",
-                )
+        saved = settings.get("currency")
+        if currency and saved and saved != money and _has_rows(con):
+            return ImportReport(
+                None,
+                error=f"the dataset's currency is {settings['currency']}, not {money}; a "
+                "dataset holds one currency (start a new database for another)",
+            )
         if settings.get("timezone") and zone != settings["timezone"]:
             recompute_local_dates(con, zone)
         con.execute("set TimeZone = 'UTC'")

@@ -177,9 +177,6 @@ def load(
         ).fetchone()[0]
         if out.rows_rejected:
             con.execute(f"delete from {typed} where {any_error}")
-        for name, _ in errors:
-            for prefix in "ex":
-                con.execute(f"alter table {typed} drop column {_q(prefix, name)}")
     out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
     out.notes += _notes(con, src, typed, shape)
     out.rows_inserted, out.rows_replaced = merge(con, typed, table, shape.kind == "shopify")
@@ -287,8 +284,9 @@ def merge(
         f"select count(*), (select count(*) from (select distinct {key} from {new})) from {new}"
     ).fetchone()
     if distinct < total:  # within one file the later row wins
+        stored = ", ".join(c.name for c in stored_columns(table))
         con.execute(
-            f"""create or replace temp table {new} as select * from {new}
+            f"""create or replace temp table {new} as select _pos, {stored} from {new}
             qualify row_number() over (partition by {key} order by _pos desc) = 1"""
         )
     replaced_in_file = total - distinct
@@ -324,5 +322,6 @@ def merge(
             )
             con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
             con.execute(f"delete from {table.name} as s using {new} as n where {on}")
-    con.execute(f"insert into {table.name} by name select * exclude (_pos) from {new}")
+    stored = ", ".join(c.name for c in stored_columns(table))
+    con.execute(f"insert into {table.name} by name select {stored} from {new}")
     return distinct - matched, replaced_in_file + matched

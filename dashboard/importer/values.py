@@ -140,13 +140,10 @@ def timestamp_sql(s: str, fmt: DateFormat) -> tuple[str, str]:
     if fmt.family != "iso":
         formats = ", ".join(literal(f) for f in _formats(fmt, with_time=True))
         return "null::timestamptz", f"try_strptime({s}, [{formats}])"
-    has_offset = (
-        f"(length({s}) > 10 and (right({s}, 1) in ('Z', 'z') "
-        f"or substr({s}, -3, 1) in ('+', '-') or substr({s}, -5, 1) in ('+', '-') "
-        f"or substr({s}, -6, 1) in ('+', '-')))"
-    )
+    has_offset = f"(length({s}) > 10 and regexp_matches({s}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$'))"
+    # DuckDB reads Z, +02:00, +0200 and +02, but not a space before the sign (Shopify's)
     instant = (
-        f"case when {has_offset} then try_cast(regexp_replace(upper({s}), '\\s+([+-])', '\\1') "
+        f"case when {has_offset} then try_cast(replace(replace({s}, ' +', '+'), ' -', '-') "
         "as timestamptz) end"
     )
     local = f"case when not {has_offset} then try_cast({s} as timestamp) end"
