@@ -30,29 +30,16 @@ with quarters as (
         cast($prev_to_date as date) as to_date
 ),
 
-lines as (
-    select
-        order_id,
-        sku,
-        ordered_date,
-        shipped_date,
-        promised_ship_date,
-        coalesce(backordered_qty, 0) as backordered_qty,
-        coalesce(backordered_qty, 0) > 0 as is_backordered,
-        coalesce(shipped_date, canceled_date) as resolved_date
-    from filtered_lines($channels, $suppliers, $families, $skus)
-),
-
 ranked_skus as (
     select
         sku,
         count(*) as count_lines,
-        count(*) filter (where is_backordered) as count_backordered_lines,
-        sum(backordered_qty) as backordered_units
-    from lines
+        count(*) filter (where backordered_qty > 0) as count_backordered_lines,
+        sum(coalesce(backordered_qty, 0)) as backordered_units
+    from filtered_lines($channels, $suppliers, $families, $skus)
     where ordered_date >= $from_date and ordered_date < $to_date
     group by sku
-    having count(*) filter (where is_backordered) > 0
+    having count(*) filter (where backordered_qty > 0) > 0
 ),
 
 top_skus as (
@@ -68,10 +55,46 @@ top_skus as (
     qualify rank <= 20
 ),
 
+-- the lines of the top skus either quarter can count: ordered in Q-1 or Q, or backordered
+-- and not resolved before Q-1 (two scans, so the first can skip row groups by ordered_date)
+ordered_in_quarters as (
+    select *
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where ordered_date >= $prev_from_date and ordered_date < $to_date
+),
+
+backordered_outside_quarters as (
+    select *
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where
+        backordered_qty > 0
+        and not (ordered_date >= $prev_from_date and ordered_date < $to_date)
+        and (shipped_date is null or shipped_date >= $prev_from_date)
+        and (canceled_date is null or canceled_date >= $prev_from_date)
+),
+
 top_lines as (
-    select lines.*
-    from lines
-    where lines.sku in (select top_skus.sku from top_skus)
+    select
+        order_id,
+        sku,
+        ordered_date,
+        shipped_date,
+        promised_ship_date,
+        coalesce(backordered_qty, 0) > 0 as is_backordered,
+        coalesce(shipped_date, canceled_date) as resolved_date
+    from ordered_in_quarters
+    where sku in (select top_skus.sku from top_skus)
+    union all
+    select
+        order_id,
+        sku,
+        ordered_date,
+        shipped_date,
+        promised_ship_date,
+        true as is_backordered,
+        coalesce(shipped_date, canceled_date) as resolved_date
+    from backordered_outside_quarters
+    where sku in (select top_skus.sku from top_skus)
 ),
 
 ordered_counts as (

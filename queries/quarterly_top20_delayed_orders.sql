@@ -11,7 +11,29 @@
 --   $families, $skus.
 -- Inputs: order_lines; sku_attributes for filters.
 
-with lines as (
+-- orders with a backordered line the filters keep, ordered since the quarter began (an order
+-- of the quarter has all its lines ordered since then)
+with backordered_orders as (
+    select distinct order_id
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where backordered_qty > 0 and ordered_date >= $from_date
+),
+
+-- the order's ordered_at is the earliest of all its lines
+order_dates as (
+    select
+        order_id,
+        min(ordered_date) as ordered_date
+    from order_lines
+    where order_id in (select backordered_orders.order_id from backordered_orders)
+    group by order_id
+    having
+        min(ordered_date) >= $from_date
+        and min(ordered_date) < $to_date
+        and min(ordered_date) <= $as_of
+),
+
+lines as (
     select
         order_id,
         sku,
@@ -19,18 +41,7 @@ with lines as (
         coalesce(backordered_qty, 0) > 0 as is_backordered,
         coalesce(shipped_date, canceled_date) as resolved_date
     from filtered_lines($channels, $suppliers, $families, $skus)
-),
-
-order_dates as (
-    select
-        order_id,
-        min(ordered_date) as ordered_date
-    from order_lines
-    group by order_id
-    having
-        min(ordered_date) >= $from_date
-        and min(ordered_date) < $to_date
-        and min(ordered_date) <= $as_of
+    where order_id in (select order_dates.order_id from order_dates)
 ),
 
 orders as (

@@ -14,6 +14,8 @@
 --   Counts beside each rate; empty denominators give null.
 -- Parameters: $from_date (Monday of W), $as_of; filters $channels, $suppliers, $families, $skus.
 -- Inputs: order_lines, inbound, shipments, contacts; sku_attributes for filters.
+-- Performance: only the lines any of the 13 weeks can count are read (see
+--   backordered_lines), so the review costs about one single-week metric, not 13 x 7.
 
 with week_starts as (
     select cast($from_date as date) - cast(7 * steps.weeks_back as integer) as week_start
@@ -37,32 +39,37 @@ bounds as (
     from weeks
 ),
 
-lines as (
-    select
-        order_id,
-        ordered_date,
-        backordered_date,
-        shipped_date,
-        canceled_date,
-        promised_ship_date,
-        coalesce(backordered_qty, 0) > 0 as is_backordered,
-        coalesce(shipped_date, canceled_date) as resolved_date
-    from filtered_lines($channels, $suppliers, $families, $skus)
-),
-
-backordered_lines as (
-    select * from lines
-    where is_backordered
-),
-
 ordered_counts as (
     select
         cast(date_trunc('week', lines.ordered_date) as date) as week_start,
         count(*) as count_lines,
-        count(*) filter (where lines.is_backordered) as count_backordered_lines
-    from lines, bounds
-    where lines.ordered_date >= bounds.first_day and lines.ordered_date < bounds.end_day
+        count(*) filter (where lines.backordered_qty > 0) as count_backordered_lines
+    from filtered_lines($channels, $suppliers, $families, $skus) as lines
+    where
+        lines.ordered_date >= cast($from_date as date) - 84
+        and lines.ordered_date < cast($from_date as date) + 7
     group by week_start
+),
+
+-- the backordered lines any week can count: not resolved before the first week (a line
+-- resolved earlier is open on none of the as-of days, and resolved, shipped or canceled in
+-- none of the weeks)
+backordered_lines as (
+    select
+        lines.order_id,
+        lines.backordered_date,
+        lines.shipped_date,
+        lines.canceled_date,
+        lines.promised_ship_date,
+        coalesce(lines.shipped_date, lines.canceled_date) as resolved_date
+    from filtered_lines($channels, $suppliers, $families, $skus) as lines
+    where
+        lines.backordered_qty > 0
+        and (lines.shipped_date is null or lines.shipped_date >= cast($from_date as date) - 84)
+        and (
+            lines.canceled_date is null
+            or lines.canceled_date >= cast($from_date as date) - 84
+        )
 ),
 
 open_candidates as (
@@ -138,42 +145,55 @@ received_counts as (
     group by week_start
 ),
 
-window_shipments as (
-    select
-        shipments.order_id,
-        shipments.shipment_id,
-        shipments.shipped_date,
-        shipments.shipping_cost + coalesce(shipments.handling_cost, 0) as shipment_cost
-    from shipments, bounds
+-- orders with a shipment in the weeks and a backordered line (of any date) the filters keep
+backordered_shipment_orders as (
+    select distinct lines.order_id
+    from filtered_lines($channels, $suppliers, $families, $skus) as lines
     where
-        shipments.shipped_date >= bounds.first_day
-        and shipments.shipped_date < bounds.end_day
-        and shipments.order_id in (
-            select distinct backordered_lines.order_id from backordered_lines
+        lines.backordered_qty > 0
+        and lines.order_id in (
+            select shipments.order_id
+            from shipments
+            where
+                shipments.shipped_date >= cast($from_date as date) - 84
+                and shipments.shipped_date < cast($from_date as date) + 7
         )
 ),
 
+order_shipments as (
+    select
+        order_id,
+        shipment_id,
+        shipped_at,
+        shipped_date,
+        shipping_cost + coalesce(handling_cost, 0) as shipment_cost
+    from shipments
+    where
+        order_id in (
+            select backordered_shipment_orders.order_id from backordered_shipment_orders
+        )
+),
+
+-- each order's first shipment by (shipped_at, shipment_id); the others are extra
 first_shipments as (
     select
         order_id,
         arg_min(shipment_id, (shipped_at, shipment_id)) as first_shipment_id
-    from shipments
-    where order_id in (select distinct window_shipments.order_id from window_shipments)
+    from order_shipments
     group by order_id
 ),
 
 split_costs as (
     select
-        weeks.week_start,
-        sum(window_shipments.shipment_cost) as backorder_split_cost
-    from window_shipments
-    inner join first_shipments on window_shipments.order_id = first_shipments.order_id
-    inner join weeks
-        on
-            window_shipments.shipped_date >= weeks.week_start
-            and window_shipments.shipped_date < weeks.week_end
-    where window_shipments.shipment_id != first_shipments.first_shipment_id
-    group by weeks.week_start
+        cast(date_trunc('week', order_shipments.shipped_date) as date) as week_start,
+        sum(order_shipments.shipment_cost) as backorder_split_cost
+    from order_shipments
+    inner join first_shipments on order_shipments.order_id = first_shipments.order_id
+    where
+        order_shipments.shipment_id != first_shipments.first_shipment_id
+        and order_shipments.shipped_date >= cast($from_date as date) - 84
+        and order_shipments.shipped_date < cast($from_date as date) + 7
+    group by week_start
 ),
 
 backordered_orders as (
