@@ -219,7 +219,7 @@ result = whatif.replay(con, scenario)
 with results:
     st.subheader(f"Replay of {result.period}")
     if result.unavailable:
-        st.info(f"The replay is unavailable: it {result.unavailable} (order_lines).")
+        st.info(f"The replay is unavailable: it {result.unavailable} in the loaded exports.")
         st.stop()
     st.info(whatif.CAVEAT, icon=":material/info:")
 
@@ -256,7 +256,7 @@ with results:
 
     st.markdown("**Figures under the scenario** (history without the blocked lines)")
     headline_cards = st.columns(3)
-    units = {"rate": "pct", "count": "number", "money": "money"}
+    units = {"rate": "pct", "count": "count", "number": "number", "money": "money"}
     for index, row in enumerate(whatif.headlines(baseline, figures).iter_rows(named=True)):
         unit = units[row["kind"]]
         headline_cards[index % 3].metric(

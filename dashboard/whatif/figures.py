@@ -38,7 +38,7 @@ class Headline:
     metric: str
     column: str
     label: str
-    kind: str  # "rate", "count" or "money"
+    kind: str  # "rate", "count" (whole numbers), "number" or "money"
     up_is_good: bool
 
 
@@ -50,7 +50,7 @@ HEADLINES = (
         "support_contact_rate",
         "contacts_per_order",
         "Contacts per backordered order",
-        "count",
+        "number",
         False,
     ),
     Headline(
