@@ -62,33 +62,10 @@ receipts as (
     group by sku, received_at
 ),
 
-pairs as (
+-- each shipped line with its receipt: the sku's latest receipt by the time it shipped
+shipped_receipts as (
     select
-        waiting_lines.order_id as a_order_id,
-        waiting_lines.line_id as a_line_id,
-        shipped_lines.order_id as b_order_id,
-        shipped_lines.line_id as b_line_id,
-        shipped_lines.sku
-    from waiting_lines
-    inner join shipped_lines
-        on
-            waiting_lines.sku = shipped_lines.sku
-            and waiting_lines.backordered_at < shipped_lines.ordered_at
-            and waiting_lines.backordered_at <= shipped_lines.shipped_at
-    where
-        (waiting_lines.shipped_at is null or waiting_lines.shipped_at > shipped_lines.shipped_at)
-        and (
-            waiting_lines.canceled_at is null
-            or waiting_lines.canceled_at > shipped_lines.shipped_at
-        )
-),
-
-passing_lines as (
-    select
-        shipped_lines.order_id,
-        shipped_lines.line_id,
-        shipped_lines.sku,
-        shipped_lines.qty,
+        shipped_lines.*,
         receipts.po_id,
         receipts.received_at
     from shipped_lines
@@ -96,35 +73,87 @@ passing_lines as (
         on
             shipped_lines.sku = receipts.sku
             and shipped_lines.shipped_at >= receipts.received_at
-    where exists (
-        select 1
-        from pairs
-        where
-            pairs.b_order_id = shipped_lines.order_id
-            and pairs.b_line_id = shipped_lines.line_id
-    )
 ),
 
-pair_receipts as (
+pairs as (
     select
-        pairs.*,
-        passing_lines.po_id
-    from pairs
-    inner join passing_lines
+        waiting_lines.order_id as a_order_id,
+        waiting_lines.line_id as a_line_id,
+        shipped_receipts.order_id as b_order_id,
+        shipped_receipts.line_id as b_line_id,
+        shipped_receipts.sku,
+        shipped_receipts.po_id,
+        shipped_receipts.received_at,
+        shipped_receipts.qty as b_qty
+    from waiting_lines
+    inner join shipped_receipts
         on
-            pairs.b_order_id = passing_lines.order_id
-            and pairs.b_line_id = passing_lines.line_id
+            waiting_lines.sku = shipped_receipts.sku
+            and waiting_lines.backordered_at < shipped_receipts.ordered_at
+            and waiting_lines.backordered_at <= shipped_receipts.shipped_at
+    where
+        (
+            waiting_lines.shipped_at is null
+            or waiting_lines.shipped_at > shipped_receipts.shipped_at
+        )
+        and (
+            waiting_lines.canceled_at is null
+            or waiting_lines.canceled_at > shipped_receipts.shipped_at
+        )
+),
+
+-- A is one line of one sku: distinct A per group = rows of (group, A)
+passed_over as (
+    select
+        sku,
+        po_id,
+        a_order_id,
+        a_line_id,
+        count(*) as pairs
+    from pairs
+    group by sku, po_id, a_order_id, a_line_id
+),
+
+passed_over_per_sku as (
+    select
+        sku,
+        a_order_id,
+        a_line_id,
+        sum(pairs) as pairs
+    from passed_over
+    group by sku, a_order_id, a_line_id
+),
+
+-- B determines its sku and receipt: units of distinct B per group = sum over distinct B
+shipped_ahead as (
+    select distinct
+        sku,
+        po_id,
+        received_at,
+        b_order_id,
+        b_line_id,
+        b_qty
+    from pairs
 ),
 
 pair_counts as (
     select
         sku,
+        null as po_id,
+        count(*) as lines_passed_over,
+        sum(pairs) as pairs,
+        grouping(sku) * 2 + 1 as grouping_id
+    from passed_over_per_sku
+    group by grouping sets ((), (sku))
+    union all
+    select
+        sku,
         po_id,
-        grouping(sku, po_id) as grouping_id,
-        count(distinct row(a_order_id, a_line_id)) as lines_passed_over,
-        count(*) as pairs
-    from pair_receipts
-    group by grouping sets ((), (sku), (sku, po_id))
+        count(*) as lines_passed_over,
+        sum(pairs) as pairs,
+        0 as grouping_id
+    from passed_over
+    group by sku, po_id
 ),
 
 unit_counts as (
@@ -132,9 +161,9 @@ unit_counts as (
         sku,
         po_id,
         grouping(sku, po_id) as grouping_id,
-        sum(qty) as units_shipped_ahead,
+        sum(b_qty) as units_shipped_ahead,
         any_value(received_at) as received_at
-    from passing_lines
+    from shipped_ahead
     group by grouping sets ((), (sku), (sku, po_id))
 ),
 
@@ -150,7 +179,7 @@ final as (
         case when pair_counts.grouping_id = 0 then unit_counts.received_at end as received_at,
         pair_counts.lines_passed_over,
         coalesce(unit_counts.units_shipped_ahead, 0) as units_shipped_ahead,
-        pair_counts.pairs
+        coalesce(pair_counts.pairs, 0) as pairs
     from pair_counts
     left join unit_counts
         on

@@ -30,30 +30,24 @@ default_rule as (
     where channel = '*'
 ),
 
-windows as (
-    select
-        max(late_shipment_window_days) as late_shipment_window_days,
-        max(seller_cancel_window_days) as seller_cancel_window_days
-    from rules
-),
-
-lines as (
-    select * from filtered_lines($channels, $suppliers, $families, $skus)
-),
-
 -- orders that may fall in a window of some channel: a line shipped in the longest late
--- shipment window, or ordered in the longest seller cancel window
+-- shipment window, or ordered in the longest seller cancel window (bounds from the
+-- parameters alone, so the scan is restricted on the date columns)
 touched_orders as (
-    select distinct lines.order_id
-    from lines, windows
+    select distinct order_lines.order_id
+    from order_lines
     where
         (
-            lines.shipped_date > $as_of - windows.late_shipment_window_days
-            and lines.shipped_date <= $as_of
+            order_lines.shipped_date > $as_of - list_max(
+                list_transform($channel_rules, lambda r: r.late_shipment_window_days)
+            )
+            and order_lines.shipped_date <= $as_of
         )
         or (
-            lines.ordered_date > $as_of - windows.seller_cancel_window_days
-            and lines.ordered_date <= $as_of
+            order_lines.ordered_date > $as_of - list_max(
+                list_transform($channel_rules, lambda r: r.seller_cancel_window_days)
+            )
+            and order_lines.ordered_date <= $as_of
         )
 ),
 
@@ -64,6 +58,11 @@ orders as (
     from order_lines
     where order_id in (select touched_orders.order_id from touched_orders)
     group by order_id
+),
+
+lines as (
+    select * from filtered_lines($channels, $suppliers, $families, $skus)
+    where order_id in (select touched_orders.order_id from touched_orders)
 ),
 
 channel_lines as (

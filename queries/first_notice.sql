@@ -33,6 +33,8 @@ qualifying_notices as (
     from notices
     where
         kind in ('backorder_notice', 'options_offer', 'eta_update')
+        -- sent at or after backordered_at, so not before the period's first day
+        and sent_date >= $from_date
         and sent_date <= $as_of
         and order_id in (select period_lines.order_id from period_lines)
 ),
