@@ -665,3 +665,14 @@ def test_cli_import_prints_the_reconciliation(tmp_path, table_file, capsys):
         f"{EXPORTS / table_file} -> skus (canonical): read 2 = loaded 2 + rejected 0 + blank 0; "
         "inserted 2, replaced 0"
     )
+
+
+def test_order_ids_starting_with_hash_are_not_comments(tmp_path):
+    # regression: DuckDB's sniffer took '#' for a comment sign and dropped the row
+    path = tmp_path / "order_lines.csv"
+    path.write_text(
+        "order_id,ordered_at,sku,qty\n1001,2026-11-02T08:00:00Z,MUG-02,1\n"
+        "#1004,2026-11-02T08:00:00Z,MUG-02,1\n"
+    )
+    report = import_paths([path], tmp_path / "db.duckdb")
+    assert counts(report) == [("order_lines.csv", "loaded", 2, 2, 0, 0, 2, 0)]

@@ -179,7 +179,9 @@ def stage(
         notes.append(f"separator {'tab' if delimiter == chr(9) else repr(delimiter)}")
     options = (
         f"all_varchar = true, header = true, delim = {_literal(delimiter)}, quote = '\"', "
-        f"escape = '\"', encoding = {_literal(duck_encoding)}, null_padding = false"
+        f"escape = '\"', encoding = {_literal(duck_encoding)}, null_padding = false, "
+        # nothing left to guess: '#13527' is an order id, not a comment
+        "comment = '', skip = 0"
     )
     raw = f"raw_{n}"
     read = f"read_csv({_literal(str(path))}, {options}"
