@@ -19,7 +19,19 @@ with lines as (
     select * from filtered_lines($channels, $suppliers, $families, $skus)
 ),
 
--- backordered lines not canceled by D
+-- orders with an eta_update sent in the period: the only ones that may have a second one
+eta_update_orders as (
+    select distinct notices.order_id
+    from notices
+    where
+        notices.kind = 'eta_update'
+        and notices.sent_date >= $from_date
+        and notices.sent_date < $to_date
+),
+
+-- backordered lines not canceled by D that some rule may judge: promised in the period,
+-- ordered late enough for the statutory date (a line is ordered no earlier than its
+-- order), or on an order with an eta_update in the period
 waiting_lines as (
     select
         order_id,
@@ -36,6 +48,11 @@ waiting_lines as (
         backordered_qty > 0
         and backordered_date <= $as_of
         and (canceled_date is null or canceled_date > $as_of)
+        and (
+            (promised_ship_date >= $from_date and promised_ship_date < $to_date)
+            or ordered_date >= $from_date - $statutory_days
+            or order_id in (select eta_update_orders.order_id from eta_update_orders)
+        )
 ),
 
 -- orders whose statutory date (order date + $statutory_days) may fall in the period
@@ -132,13 +149,7 @@ numbered_eta_updates as (
     where
         kind = 'eta_update'
         and sent_date < $to_date
-        and order_id in (
-            select eta_in_period.order_id from notices as eta_in_period
-            where
-                eta_in_period.kind = 'eta_update'
-                and eta_in_period.sent_date >= $from_date
-                and eta_in_period.sent_date < $to_date
-        )
+        and order_id in (select eta_update_orders.order_id from eta_update_orders)
 ),
 
 -- orders whose second eta_update was sent in the period (by D)
