@@ -47,7 +47,6 @@ waiting_lines as (
         and backordered_date < $to_date
         and (shipped_date is null or shipped_date >= $from_date)
         and (canceled_date is null or canceled_date >= $from_date)
-        and sku in (select shipped_lines.sku from shipped_lines)
 ),
 
 receipts as (
@@ -102,16 +101,37 @@ pairs as (
         )
 ),
 
--- A is one line of one sku: distinct A per group = rows of (group, A)
+-- one pass over the pairs: per (receipt, A) and per (receipt, B). A is one line of one sku
+-- and B determines its sku and receipt, so distinct A and distinct B per group are rows of
+-- these groups.
+pair_groups as (
+    select
+        sku,
+        po_id,
+        a_order_id,
+        a_line_id,
+        b_order_id,
+        b_line_id,
+        grouping(a_order_id) = 0 as is_passed_over,
+        any_value(b_qty) as b_qty,
+        any_value(received_at) as received_at,
+        count(*) as pairs
+    from pairs
+    group by grouping sets (
+        (sku, po_id, a_order_id, a_line_id),
+        (sku, po_id, b_order_id, b_line_id)
+    )
+),
+
 passed_over as (
     select
         sku,
         po_id,
         a_order_id,
         a_line_id,
-        count(*) as pairs
-    from pairs
-    group by sku, po_id, a_order_id, a_line_id
+        pairs
+    from pair_groups
+    where is_passed_over
 ),
 
 passed_over_per_sku as (
@@ -124,16 +144,14 @@ passed_over_per_sku as (
     group by sku, a_order_id, a_line_id
 ),
 
--- B determines its sku and receipt: units of distinct B per group = sum over distinct B
 shipped_ahead as (
-    select distinct
+    select
         sku,
         po_id,
         received_at,
-        b_order_id,
-        b_line_id,
         b_qty
-    from pairs
+    from pair_groups
+    where not is_passed_over
 ),
 
 pair_counts as (

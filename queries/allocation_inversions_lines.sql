@@ -44,7 +44,6 @@ waiting_lines as (
         and backordered_date < $to_date
         and (shipped_date is null or shipped_date >= $from_date)
         and (canceled_date is null or canceled_date >= $from_date)
-        and sku in (select shipped_lines.sku from shipped_lines)
 ),
 
 receipts as (
