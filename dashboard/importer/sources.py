@@ -162,8 +162,30 @@ def stage(
         raise Refused("the file is empty")
     if path.suffix.lower() in PARQUET_SUFFIXES:
         return _stage_parquet(con, path, n)
+    if encoding is None:
+        with open(path, "rb") as f:
+            bom = f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        try:  # most exports are UTF-8: let DuckDB find out, scan the bytes only if not
+            return _stage_csv(con, path, n, workdir, delimiter, "utf-16" if bom else "utf-8")
+        except _NotUtf8:
+            encoding = sniff_encoding(path)
+    return _stage_csv(con, path, n, workdir, delimiter, encoding)
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    n: int,
+    workdir: Path,
+    delimiter: str | None,
+    encoding: str,
+) -> Staged:
     notes = []
-    encoding = (encoding or sniff_encoding(path)).lower()
+    encoding = encoding.lower()
     duck_encoding = DUCKDB_ENCODINGS.get(encoding)
     if duck_encoding is None:
         try:
@@ -189,6 +211,8 @@ def stage(
     try:
         con.execute(f"create or replace temp table {raw} as select * from {read})")
     except duckdb.Error as first:
+        if "invalid unicode" in str(first).lower() and encoding in ("utf-8", "utf8"):
+            raise _NotUtf8 from first
         # Malformed lines: read again, keeping them aside (slower, so only when needed).
         errors, scans = f"csv_errors_{n}", f"csv_scans_{n}"
         try:
