@@ -634,8 +634,8 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
         hovermode="x unified",
     )
     fig.update_xaxes(automargin=True)
@@ -826,6 +826,7 @@ def table(
     link_orders: bool = True,
     link_skus: bool = False,
     selectable: bool = False,
+    column_order: list[str] | None = None,
     hide_index: bool = True,
 ):
     """A table with an order-timeline link per row (when it has order_id) and CSV / XLSX
@@ -863,6 +864,7 @@ def table(
             ),
         )
     key = key or f"table_{name}"
+    linked = "timeline" in shown.columns
     state = st.dataframe(
         shown,
         width="stretch",
@@ -870,10 +872,22 @@ def table(
         hide_index=hide_index,
         column_config=config,
         key=key,
-        on_select="rerun" if selectable else "ignore",
+        column_order=_order(shown, column_order),
+        on_select="rerun" if selectable or linked else "ignore",
         selection_mode="single-row",
     )
-    downloads(frame, name, key)
+    if linked:
+        order_id = selected_value(state, frame, "order_id")
+        if order_id is not None:
+            st.page_link(
+                str(PAGES / "timeline.py"),
+                label=f"Open the timeline of order {plain(order_id)}",
+                icon=":material/timeline:",
+                query_params=current.query(order=str(order_id)),
+            )
+        else:
+            st.caption("Select a row to open its order's timeline here, or click open ↗.")
+    downloads(local_times(frame, conf.timezone), name, key)
     return state
 
 
@@ -915,18 +929,31 @@ def auto_columns(frame: pl.DataFrame, currency: str) -> dict:
                 )
             elif "days" in name or name.endswith("_hours"):
                 unit = "days" if "days" in name else "h"
-                out[name] = st.column_config.NumberColumn(
-                    f"{title.replace(' days', '')} ({unit})", format="%.1f"
-                )
+                if not title.startswith("Days"):
+                    title = f"{title.replace(' days', '').replace(' hours', '')} ({unit})"
+                out[name] = st.column_config.NumberColumn(title, format="%.1f")
             elif dtype.is_integer():
                 out[name] = st.column_config.NumberColumn(title, format="localized")
             else:
                 out[name] = st.column_config.NumberColumn(title, format="%.2f")
         elif dtype == pl.Boolean:
             out[name] = st.column_config.CheckboxColumn(title)
+        elif dtype == pl.Date:
+            out[name] = st.column_config.DateColumn(title, format="YYYY-MM-DD")
+        elif isinstance(dtype, pl.Datetime):
+            out[name] = st.column_config.DatetimeColumn(title, format="YYYY-MM-DD HH:mm")
         else:
             out[name] = st.column_config.Column(title)
     return out
+
+
+def _order(shown: pl.DataFrame, first: list[str] | None) -> list[str] | None:
+    """Link columns, then `first`, then the rest."""
+    if not first:
+        return None
+    links = [c for c in ("timeline", "sku_page") if c in shown.columns]
+    lead = [c for c in first if c in shown.columns]
+    return [*links, *lead, *[c for c in shown.columns if c not in links and c not in lead]]
 
 
 def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
@@ -1058,7 +1085,7 @@ def pack_download(current: View) -> None:
     """The printable weekly pack (HTML) for the selected week and filters."""
     path, version = str(db()), data_version()
     st.download_button(
-        f"Weekly pack {current.week.label} (HTML)",
+        "Weekly pack (HTML)",
         data=lambda: _pack(path, version, current.week, current.filters, current.settings),
         file_name=f"weekly-pack-{current.week.label}.html",
         mime="text/html",
@@ -1071,10 +1098,10 @@ def pack_download(current: View) -> None:
 
 AGE_COLUMNS = {
     "bucket": st.column_config.TextColumn("Age (days)"),
-    "count_lines": st.column_config.NumberColumn("Open lines", format="%d"),
+    "count_lines": st.column_config.NumberColumn("Lines", format="%d"),
     "backordered_units": st.column_config.NumberColumn("Units", format="%d"),
-    "share_of_lines": st.column_config.NumberColumn("Share of lines", format="percent"),
-    "count_overdue_lines": st.column_config.NumberColumn("Overdue lines", format="%d"),
+    "share_of_lines": st.column_config.NumberColumn("Share", format="percent"),
+    "count_overdue_lines": st.column_config.NumberColumn("Overdue", format="%d"),
     "overdue_units": st.column_config.NumberColumn("Overdue units", format="%d"),
 }
 
@@ -1186,6 +1213,7 @@ def order_timeline(order_id: str) -> pl.DataFrame:
 
 TIMELINE_COLUMNS = {
     "at": None,
+    "event_at": None,
     "local_time": st.column_config.DatetimeColumn("Time (store)", format="YYYY-MM-DD HH:mm"),
     "local_date": st.column_config.DateColumn("Date (store)"),
     "event": st.column_config.TextColumn("Event"),
@@ -1208,20 +1236,29 @@ EVENT_COLORS = {
 
 
 def order_summary(events: pl.DataFrame, currency: str) -> None:
-    """Placed, resolved, days between, counts of notices and contacts."""
+    """Placed, last resolution, days between, lines, notices and contacts."""
     placed = events.filter(pl.col("event") == "ordered")["local_date"].min()
-    resolved = events.filter(pl.col("event").is_in(["shipped", "canceled"]))["local_date"].max()
+    lines = events.filter(pl.col("line_id").is_not_null())["line_id"].n_unique()
+    backordered = events.filter(pl.col("event") == "backordered")["line_id"].n_unique()
+    resolved_lines = events.filter(pl.col("event").is_in(["shipped", "canceled"]))
+    resolved = resolved_lines["local_date"].max()
+    is_open = resolved_lines["line_id"].n_unique() < lines
     counts = {e: events.filter(pl.col("event") == e).height for e in EVENT_COLORS}
-    a, b, c, d, e = st.columns(5)
-    a.metric("Placed", str(placed) if placed else "unknown", border=True)
-    b.metric(
-        "Last resolution",
-        str(resolved) if resolved else "not yet",
-        help="Latest shipped or canceled line",
-        border=True,
+    state = (
+        f"still open (last resolution so far {resolved})"
+        if is_open and resolved
+        else "still open"
+        if is_open
+        else f"last line resolved {resolved}"
     )
-    days = (resolved - placed).days if placed and resolved else None
-    c.metric("Days placed to last resolution", fmt(days, "count"), border=True)
+    st.markdown(f"**Placed {placed}** · {state}")
+    days = (resolved - placed).days if placed and resolved and not is_open else None
+    a, b, c, d, e = st.columns(5)
+    a.metric(
+        "Days to last resolution", fmt(days, "count") if days is not None else "open", border=True
+    )
+    b.metric("Lines", lines, border=True)
+    c.metric("Backordered lines", backordered, border=True)
     d.metric("Notices", counts["notice"], border=True)
     e.metric("Contacts", counts["contact"], border=True)
 
@@ -1505,9 +1542,9 @@ def top20_chart(top: pl.DataFrame, quarter: Period) -> go.Figure:
     """Cancel rate per SKU, this quarter against the one before."""
     fig = go.Figure()
     skus = top["sku"].to_list()
-    for column, name in (
-        ("prev_cancel_rate", quarter.previous().label),
-        ("cancel_rate", quarter.label),
+    for column, name, colour in (
+        ("cancel_rate", quarter.label, "#1f4e79"),
+        ("prev_cancel_rate", quarter.previous().label, "#9ecae1"),
     ):
         if top.schema.get(column) in (None, pl.String):
             continue
@@ -1516,6 +1553,7 @@ def top20_chart(top: pl.DataFrame, quarter: Period) -> go.Figure:
                 x=skus,
                 y=top[column].cast(pl.Float64).to_list(),
                 name=name,
+                marker_color=colour,
                 hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
             )
         )
@@ -1713,14 +1751,18 @@ def sku_lines_chart(weekly: pl.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------------------- figure cards
 
 
-def figure_cards(row: dict, spec: list[tuple[str, str, str]], currency: str = "USD") -> None:
+def figure_cards(
+    row: dict, spec: list[tuple[str, str, str]], currency: str = "USD", per_row: int = 5
+) -> None:
     """A bordered st.metric per (column, label, unit) the row carries; an unavailable figure
     says what it needs."""
     shown = [(c, lab, u) for c, lab, u in spec if c in row]
     if not shown:
         return
-    columns = st.columns(len(shown))
-    for column, (name, title, unit) in zip(columns, shown, strict=True):
+    columns = []
+    for _ in range(0, len(shown), per_row):
+        columns.extend(st.columns(min(per_row, len(shown))))
+    for column, (name, title, unit) in zip(columns, shown, strict=False):
         value = row[name]
         unavailable = isinstance(value, str) and value.startswith(queries.UNAVAILABLE)
         column.metric(
@@ -1742,6 +1784,7 @@ def promise_cards(promise: pl.DataFrame) -> None:
             ("count_misses", "Misses", "count"),
             ("median_days_late", "Median days late (misses)", "days"),
         ],
+        per_row=2,
     )
 
 
@@ -1754,6 +1797,7 @@ def eta_cards(eta: pl.DataFrame) -> None:
             ("median_slip_days", "Median slip", "days"),
             ("mean_slip_days", "Mean slip", "days"),
         ],
+        per_row=2,
     )
 
 
@@ -1975,3 +2019,73 @@ def first_notice_cards(notice: pl.DataFrame) -> None:
             ("never_notified", "Never notified", "count"),
         ],
     )
+
+
+def tab_label(title: str, queue: pl.DataFrame, suffix: str = "") -> str:
+    """`Silent backorders (5)`: the queue's length in its tab; no count when unavailable."""
+    if queries.is_unavailable(queue):
+        return f"{title} (unavailable)"
+    return f"{title} ({queue.height:,}{suffix})"
+
+
+def sla_over(sla: pl.DataFrame) -> pl.DataFrame:
+    """The channels over a threshold."""
+    if queries.is_unavailable(sla):
+        return sla
+    over = [c for c in ("late_shipment_over", "seller_cancel_over") if c in sla.columns]
+    if not over:
+        return sla.clear()
+    return sla.filter(pl.any_horizontal([pl.col(c).fill_null(False) for c in over]))
+
+
+TOP20_ORDER = [
+    "rank",
+    "sku",
+    "title",
+    "review_flag",
+    "review_reason",
+    "count_backordered_lines",
+    "line_rate",
+    "prev_line_rate",
+    "cancel_rate",
+    "prev_cancel_rate",
+    "promise_hit_rate",
+    "prev_promise_hit_rate",
+    "median_slip_days",
+    "prev_median_slip_days",
+    "contacts_per_backordered_order",
+    "prev_contacts_per_backordered_order",
+    "backorder_eligible",
+    "oversell_cap",
+]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sku_inbound(path: str, version, sku: str, period: Period) -> pl.DataFrame:
+    with _reading(path) as con:
+        present = store.presence(con)
+        if "inbound" not in present:
+            return queries.unavailable("inbound")
+        return con.sql(
+            """
+            select po_id, supplier, qty, created_date, supplier_eta, received_date,
+                   received_date - supplier_eta as slip_days
+            from inbound
+            where sku = $sku
+              and (received_date is null
+                   or (received_date >= $from_date and received_date < $to_date))
+              and coalesce(created_date, supplier_eta) < $to_date
+            order by supplier_eta, po_id
+            """,
+            params={"sku": sku, "from_date": period.from_date, "to_date": period.to_date},
+        ).pl()
+
+
+def sku_inbound(sku: str, period: Period) -> pl.DataFrame:
+    """The SKU's purchase orders received in the period or still open: ETA, receipt, slip."""
+    return _sku_inbound(str(db()), data_version(), sku, period)
+
+
+def rows_height(frame: pl.DataFrame, most: int = 900) -> int | str:
+    """A table height that shows every row (up to `most` pixels)."""
+    return min(35 * (frame.height + 1) + 3, most)

@@ -139,5 +139,9 @@ with tabs[2]:
         st.subheader("By channel")
         ui.table(by_channel, "contacts_by_channel", link_orders=False)
         st.subheader("By supplier")
+        st.caption(
+            "Orders with a line of the supplier's SKUs: an order mixing suppliers counts "
+            "under each."
+        )
         ui.table(by_supplier, "contacts_by_supplier", link_orders=False)
     ui.definition("support_contact_rate")

@@ -54,6 +54,7 @@ if ui.usable(top, f"No backordered lines ordered in {quarter.label}."):
         column_config=ui.top20_columns(quarter),
         link_skus=True,
         height=740,
+        column_order=ui.TOP20_ORDER,
     )
     ui.chart(ui.top20_chart(top, quarter))
 ui.definition("quarterly_top20")
@@ -72,5 +73,6 @@ if ui.usable(delayed, f"No backordered orders placed in {quarter.label}."):
                 key=f"delayed_table_{order_id}",
                 link_orders=False,
                 column_config=ui.TIMELINE_COLUMNS,
+                height=ui.rows_height(events),
             )
 ui.definition("quarterly_top20_delayed_orders")

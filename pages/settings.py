@@ -22,7 +22,7 @@ st.caption(
 )
 
 with st.form("settings"):
-    st.header("Weekly controls", divider="gray")
+    st.subheader("Weekly controls")
     a, b, c = st.columns(3)
     silence_days = a.number_input(
         "Silence days",
@@ -51,7 +51,7 @@ with st.form("settings"):
         "(delay_notice_compliance).",
     )
 
-    st.header("Quarterly review thresholds", divider="gray")
+    st.subheader("Quarterly review thresholds")
     a, b = st.columns(2)
     review_cancel = a.number_input(
         "Flag a SKU when its cancel rate is above (%)",
@@ -68,7 +68,7 @@ with st.form("settings"):
         step=0.5,
     )
 
-    st.header("Channel SLA rules", divider="gray")
+    st.subheader("Channel SLA rules")
     st.caption(
         "The first row (*) applies to every channel without its own row. Thresholds in %, "
         "windows in days ending on the as-of day."

@@ -80,19 +80,27 @@ open_lines = ui.figure("backorder_age_lines", view.week, one, conf)
 if ui.usable(open_lines, f"No open backordered lines of this SKU as of {view.week.as_of}."):
     ui.table(open_lines, f"open_lines_{sku}")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Supplier ETA slips")
-    eta = ui.figure("supplier_eta_accuracy", drill, one, conf)
-    if ui.usable(eta, f"No receipts of this SKU in {drill.label}."):
-        ui.table(eta, f"eta_{sku}", link_orders=False)
-with right:
-    st.subheader("Cancellations")
-    cancels = ui.figure("backorder_cancel_rate", drill, one, conf)
-    if ui.usable(cancels, f"No backordered lines of this SKU resolved in {drill.label}."):
-        ui.table(ui.breakdown(cancels, "cancel_reason", with_total=True), f"cancels_{sku}")
+st.subheader("Supplier ETA slips")
+eta = ui.figure("supplier_eta_accuracy", drill, one, conf)
+if ui.usable(eta, f"No receipts of this SKU in {drill.label}."):
+    ui.eta_cards(eta)
+orders = ui.sku_inbound(sku, drill)
+if ui.usable(orders, f"No purchase orders of this SKU received in {drill.label} or open."):
+    st.caption("Its purchase orders received in the period, and those still open.")
+    ui.table(orders, f"inbound_{sku}", link_orders=False)
+ui.definition("supplier_eta_accuracy")
+
+st.subheader("Cancellations")
+cancels = ui.figure("backorder_cancel_rate", drill, one, conf)
+if ui.usable(cancels, f"No backordered lines of this SKU resolved in {drill.label}."):
+    ui.cancel_cards(cancels, currency)
+    reasons = ui.breakdown(cancels, "cancel_reason")
+    if ui.usable(reasons, "None of them was canceled."):
+        ui.table(reasons, f"cancels_{sku}", link_orders=False)
+ui.definition("backorder_cancel_rate")
 
 st.subheader("Support contacts")
 contacts = ui.figure("support_contact_rate", drill, one, conf)
 if ui.usable(contacts, f"No backordered orders of this SKU resolved in {drill.label}."):
-    ui.table(contacts, f"contacts_{sku}", link_orders=False)
+    ui.contact_cards(contacts)
+ui.definition("support_contact_rate")

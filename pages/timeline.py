@@ -28,5 +28,11 @@ events = ui.order_timeline(order_id)
 if ui.usable(events, f"No order {ui.plain(order_id)} in the loaded data."):
     ui.order_summary(events, view.settings.currency)
     ui.chart(ui.timeline_chart(events, order_id))
-    ui.table(events, f"order_{order_id}", link_orders=False, column_config=ui.TIMELINE_COLUMNS)
+    ui.table(
+        events,
+        f"order_{order_id}",
+        link_orders=False,
+        column_config=ui.TIMELINE_COLUMNS,
+        height=ui.rows_height(events),
+    )
 ui.definition("order_timeline")

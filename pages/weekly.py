@@ -22,14 +22,14 @@ review = ui.figure("weekly_review", week, filters, conf)
 if ui.usable(review, f"No orders in the 13 weeks up to {week.label}."):
     ui.headline_cards(review, currency)
     ui.definition("weekly_review")
-    with st.expander("13-week trends", expanded=True, icon=":material/show_chart:"):
+    if st.toggle("Show the 13-week trends as charts", key="show_trends"):
         ui.headline_trends(review, currency)
 
 # ---- aging
 st.header("How long delayed lines stay open", divider="gray")
 age = ui.figure("backorder_age", week, filters, conf)
 if ui.usable(age, f"No open backordered lines as of {week.as_of}."):
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         ui.chart(ui.aging_chart(age, week.as_of))
     with right:
@@ -39,20 +39,30 @@ if ui.usable(age, f"No open backordered lines as of {week.as_of}."):
 # ---- the queues the meeting acts on
 st.header("Queues to act on", divider="gray")
 st.caption("Each row links to the order's timeline. Downloads carry every row.")
+silent = ui.figure("silent_backorders", week, filters, conf)
+open_lines = ui.figure("backorder_age_lines", week, filters, conf)
+overdue = ui.only_rows_with(open_lines, "days_overdue")
+inversions = ui.figure("allocation_inversions", week, filters, conf)
+pairs = ui.figure("allocation_inversions_lines", week, filters, conf)
+hygiene = ui.figure("hygiene", week, filters, conf)
+failures = ui.figure("hygiene_lines", week, filters, conf)
+sla = ui.figure("channel_sla", week, filters, conf)
+compliance = ui.figure("delay_notice_compliance", week, filters, conf)
+failing = ui.figure("delay_notice_compliance_lines", week, filters, conf)
+notice = ui.figure("first_notice", week, filters, conf)
 tabs = st.tabs(
     [
-        "Silent backorders",
-        "Overdue backorders",
-        "Allocation inversions",
-        "Hygiene failures",
-        "Channel SLA",
-        "Delay-notice compliance",
+        ui.tab_label("Silent backorders", silent),
+        ui.tab_label("Overdue backorders", overdue),
+        ui.tab_label("Allocation inversions", pairs),
+        ui.tab_label("Hygiene failures", failures),
+        ui.tab_label("Channel SLA", ui.sla_over(sla), " over"),
+        ui.tab_label("Delay-notice compliance", failing),
         "First notice",
     ]
 )
 
 with tabs[0]:
-    silent = ui.figure("silent_backorders", week, filters, conf)
     st.caption(
         f"Open backordered lines as of {week.as_of} whose order has gone quiet: a promised "
         f"update missed, or no notice in the last {conf.silence_days} days "
@@ -65,8 +75,6 @@ with tabs[0]:
     ui.definition("silent_backorders")
 
 with tabs[1]:
-    open_lines = ui.figure("backorder_age_lines", week, filters, conf)
-    overdue = ui.only_rows_with(open_lines, "days_overdue")
     st.caption(
         f"Open backordered lines as of {week.as_of} past their promised ship date, "
         "most overdue first."
@@ -77,7 +85,6 @@ with tabs[1]:
     ui.definition("backorder_age_lines")
 
 with tabs[2]:
-    inversions = ui.figure("allocation_inversions", week, filters, conf)
     st.caption(
         f"Newer orders shipped in {week.label} while an older backordered line of the same "
         "SKU was still waiting."
@@ -94,14 +101,12 @@ with tabs[2]:
                 ui.breakdown(inversions, "receipt", keep=["sku", "po_id", "received_at"]),
                 "inversions_by_receipt",
             )
-        pairs = ui.figure("allocation_inversions_lines", week, filters, conf)
         st.subheader("Pairs: the waiting line, and the newer line shipped ahead of it")
         if ui.usable(pairs, f"No inversion pairs in {week.label}."):
             ui.table(pairs, "allocation_inversion_pairs")
     ui.definition("allocation_inversions")
 
 with tabs[3]:
-    hygiene = ui.figure("hygiene", week, filters, conf)
     st.caption(
         f"Backordered lines of {week.label} with a missing reason or promise, a promise inside "
         f"the supplier ETA plus {conf.receiving_buffer_days} receiving days "
@@ -109,14 +114,12 @@ with tabs[3]:
     )
     if ui.usable(hygiene, f"No backordered lines in {week.label}."):
         ui.hygiene_cards(hygiene)
-        failures = ui.figure("hygiene_lines", week, filters, conf)
         st.subheader("Failing lines")
         if ui.usable(failures, f"No hygiene failures in {week.label}."):
             ui.table(failures, "hygiene_failures")
     ui.definition("hygiene")
 
 with tabs[4]:
-    sla = ui.figure("channel_sla", week, filters, conf)
     st.caption(
         f"Per channel as of {week.as_of}, against each channel's thresholds and windows (Settings)."
     )
@@ -127,7 +130,6 @@ with tabs[4]:
     ui.definition("channel_sla")
 
 with tabs[5]:
-    compliance = ui.figure("delay_notice_compliance", week, filters, conf)
     st.caption(
         f"Delayed customers owed a revised date and a way out: promises missed in {week.label} "
         f"without notice, orders past {conf.statutory_days} days (statutory_days, Settings) "
@@ -135,14 +137,12 @@ with tabs[5]:
     )
     if ui.usable(compliance, f"No delayed lines to check in {week.label}."):
         ui.compliance_cards(compliance)
-        failing = ui.figure("delay_notice_compliance_lines", week, filters, conf)
         st.subheader("Lines and orders to act on")
         if ui.usable(failing, f"No compliance failures in {week.label}."):
             ui.table(failing, "delay_notice_failures")
     ui.definition("delay_notice_compliance")
 
 with tabs[6]:
-    notice = ui.figure("first_notice", week, filters, conf)
     st.caption(f"Lines backordered in {week.label}: time to the first backorder notice.")
     if ui.usable(notice, f"No lines backordered in {week.label}."):
         ui.first_notice_cards(notice)

@@ -127,25 +127,3 @@ def app_server(demo_db):
 @pytest.fixture(scope="session")
 def base_url(app_server):
     return app_server
-
-
-def wait_idle(page, timeout: float = 60_000) -> None:
-    """Connected, script not running, nothing stale, no skeletons (toolchain.md)."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout
-    )
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
-    )
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
-        timeout=timeout,
-    )
-
-
-def open_page(page, url: str, heading: str) -> None:
-    """Go to `url`, wait for the page's heading, then for the app to be idle."""
-    page.goto(url)
-    page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-    wait_idle(page)
