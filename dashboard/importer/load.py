@@ -165,6 +165,10 @@ def load(
     )
     if errors:
         any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors)
+        out.rows_rejected = con.execute(
+            f"select count(*) from {typed} where {any_error}"
+        ).fetchone()[0]
+    if out.rows_rejected:
         for name, _ in errors:
             con.execute(
                 f"""insert into rejects
@@ -172,11 +176,7 @@ def load(
                 where {_q("e", name)} is not null""",
                 [file_id, file_name, shape.source_names.get(name, name)],
             )
-        out.rows_rejected = con.execute(
-            f"select count(*) from {typed} where {any_error}"
-        ).fetchone()[0]
-        if out.rows_rejected:
-            con.execute(f"delete from {typed} where {any_error}")
+        con.execute(f"delete from {typed} where {any_error}")
     out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
     out.notes += _notes(con, src, typed, shape)
     out.rows_inserted, out.rows_replaced = merge(con, typed, table, shape.kind == "shopify")
@@ -280,8 +280,9 @@ def merge(
 ) -> tuple[int, int]:
     """Merge `new` (with `_pos`) into `table`; returns (inserted, replaced)."""
     key = ", ".join(table.key)
+    # A hash of the key is a cheap test for repeats; a collision only costs the exact pass.
     total, distinct = con.execute(
-        f"select count(*), (select count(*) from (select distinct {key} from {new})) from {new}"
+        f"select count(*), count(distinct hash({key})) from {new}"
     ).fetchone()
     if distinct < total:  # within one file the later row wins
         stored = ", ".join(c.name for c in stored_columns(table))
@@ -289,6 +290,7 @@ def merge(
             f"""create or replace temp table {new} as select _pos, {stored} from {new}
             qualify row_number() over (partition by {key} order by _pos desc) = 1"""
         )
+        distinct = con.execute(f"select count(*) from {new}").fetchone()[0]
     replaced_in_file = total - distinct
     stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[
         0
