@@ -95,7 +95,8 @@ def cmd_report(args) -> int:
             out.write_text(html, encoding="utf-8")
             print(f"wrote {out}")
         else:
-            data = report.report_json(con, period, filters, conf, as_of)
+            rows = args.queue_rows or None
+            data = report.report_json(con, period, filters, conf, as_of, queue_rows=rows)
             text = json.dumps(data, indent=2, default=str)
             if args.out:
                 Path(args.out).write_text(text, encoding="utf-8")
@@ -158,6 +159,12 @@ def parser() -> argparse.ArgumentParser:
     for name in ("channel", "supplier", "family", "sku"):
         s.add_argument(f"--{name}", action="append", default=[], help="filter; repeatable")
     s.add_argument("--format", choices=["json", "html"], default="json")
+    s.add_argument(
+        "--queue-rows",
+        type=int,
+        default=100,
+        help="rows listed per queue (*_lines) in JSON, beside its row_count; 0 = all",
+    )
     s.add_argument("--out", help="output file")
     s.set_defaults(fn=cmd_report)
 

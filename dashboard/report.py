@@ -91,8 +91,14 @@ def report_json(
     filters: Filters | None = None,
     settings: Settings | None = None,
     as_of: date | None = None,
+    queue_rows: int | None = 100,
 ) -> dict[str, object]:
-    """Every registered metric for the period, with its definition, as JSON-able data."""
+    """Every registered metric for the period, with its definition, as JSON-able data.
+
+    Queues (silent_backorders and the `*_lines` metrics: one row per line or pair) list their first `queue_rows`
+    rows, in the queue's own order, beside their full `row_count`; None lists every row.
+    Figures are never cut.
+    """
     filters = filters or Filters()
     settings = settings or Settings()
     metrics: dict[str, object] = {}
@@ -102,12 +108,15 @@ def report_json(
         day = as_of or period.as_of
         frame = REGISTRY[name](con, ran_for, filters, settings, day)
         frames[name] = frame
+        is_queue = name.endswith("_lines") or name == "silent_backorders"
+        shown = frame.head(queue_rows) if is_queue and queue_rows is not None else frame
         metrics[name] = {
             "period": period_json(ran_for, day),
             "definition": definition(name),
             "unavailable": is_unavailable(frame),
             "unavailable_figures": unavailable_figures(frame),
-            "rows": records(frame),
+            "row_count": frame.height,
+            "rows": records(shown),
         }
     review = frames.get("weekly_review")
     delayed = frames.get("quarterly_top20_delayed_orders")
