@@ -70,6 +70,7 @@ class Report:
         unit: str = "s",
         note: str = "",
         kind: str = "",
+        peak_mb: float | None = None,
     ) -> dict:
         if result is not None and value is None:
             value = result.median
@@ -86,7 +87,7 @@ class Report:
             "unit": unit,
             "first": result.first if result else None,
             "runs": len(result.times) if result else 0,
-            "peak_mb": result.peak_mb if result else None,
+            "peak_mb": result.peak_mb if result else peak_mb,
             "target": target.text() if target else "",
             "status": status,
             "note": note,
@@ -169,10 +170,11 @@ def ensure_imported(label: str, report: Report, log, keep_db: bool, measure: boo
         lines = done["rows"]["order_lines"]
         report.add(
             label,
-            "import (recorded)",
+            "import",
             value=done["seconds"],
-            note=f"{lines / done['seconds'] / 1e6:.2f} M lines/s, run {done['finished'][:16]}",
+            note=f"recorded {done['finished'][:16]}: {lines / done['seconds'] / 1e6:.3f} M lines/s",
             kind="import",
+            peak_mb=done.get("peak_mb"),
         )
         return True
     files = json.loads(generated_marker(label).read_text())["files"]
@@ -192,7 +194,7 @@ def ensure_imported(label: str, report: Report, log, keep_db: bool, measure: boo
         result,
         kind="import",
         note=(
-            f"{rows['order_lines'] / seconds / 1e6:.2f} M lines/s, {total / seconds / 1e6:.2f} M "
+            f"{rows['order_lines'] / seconds / 1e6:.3f} M lines/s, {total / seconds / 1e6:.3f} M "
             f"rows/s ({total:,} rows, {result.info['csv_bytes'] / 1e9:.1f} GB CSV -> "
             f"{result.info['db_bytes'] / 1e9:.1f} GB db)"
         ),
@@ -344,9 +346,9 @@ def bench_size(label: str, args, report: Report, log) -> None:
             r,
             kind="app",
             note=(
-                f"server healthy {fmt(_median(i.get('health')), 's')}, page "
-                f"{fmt(_median(i.get('page')), 's')}; second visitor "
-                f"{fmt(i.get('second_visit'), 's')}"
+                f"first headline at {fmt(_median(i.get('headline')), 's')}; server healthy "
+                f"{fmt(_median(i.get('health')), 's')}, page {fmt(_median(i.get('page')), 's')}; "
+                f"second visitor {fmt(i.get('second_visit'), 's')}"
             )
             if r.ok
             else "",
