@@ -39,8 +39,8 @@ waiting_lines as (
         line_id,
         sku,
         backordered_at,
-        shipped_at,
-        canceled_at
+        -- waiting while before this instant (infinity while open)
+        coalesce(least(shipped_at, canceled_at), 'infinity'::timestamptz) as waiting_until
     from lines
     where
         backordered_qty > 0
@@ -90,15 +90,7 @@ pairs as (
             waiting_lines.sku = shipped_receipts.sku
             and waiting_lines.backordered_at < shipped_receipts.ordered_at
             and waiting_lines.backordered_at <= shipped_receipts.shipped_at
-    where
-        (
-            waiting_lines.shipped_at is null
-            or waiting_lines.shipped_at > shipped_receipts.shipped_at
-        )
-        and (
-            waiting_lines.canceled_at is null
-            or waiting_lines.canceled_at > shipped_receipts.shipped_at
-        )
+            and waiting_lines.waiting_until > shipped_receipts.shipped_at
 ),
 
 -- one pass over the pairs: per (receipt, A) and per (receipt, B). A is one line of one sku

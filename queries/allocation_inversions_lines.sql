@@ -36,8 +36,8 @@ waiting_lines as (
         sku,
         backordered_at,
         backordered_date,
-        shipped_at,
-        canceled_at
+        -- waiting while before this instant (infinity while open)
+        coalesce(least(shipped_at, canceled_at), 'infinity'::timestamptz) as waiting_until
     from lines
     where
         backordered_qty > 0
@@ -77,12 +77,7 @@ pairs as (
             waiting_lines.sku = shipped_lines.sku
             and waiting_lines.backordered_at < shipped_lines.ordered_at
             and waiting_lines.backordered_at <= shipped_lines.shipped_at
-    where
-        (waiting_lines.shipped_at is null or waiting_lines.shipped_at > shipped_lines.shipped_at)
-        and (
-            waiting_lines.canceled_at is null
-            or waiting_lines.canceled_at > shipped_lines.shipped_at
-        )
+            and waiting_lines.waiting_until > shipped_lines.shipped_at
 ),
 
 final as (
