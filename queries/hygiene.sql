@@ -70,27 +70,54 @@ walk_lines as (
         )
 ),
 
+-- the walk as a running sum of events per sku: +backordered_qty at backordered_at, and
+-- -backordered_qty at resolved_at; at equal instants a resolution comes first (resolved
+-- "at or before" this line's backordered_at), then lines by (order_id, line_id). A line
+-- resolved at or before its own backordered_at never counts (a zero event keeps its place).
+-- Lines resolved before the period add and remove before every period line: left out.
+walk_events as (
+    select
+        sku,
+        order_id,
+        line_id,
+        backordered_at as event_at,
+        1 as event_type,
+        case
+            when resolved_at <= backordered_at then 0 else backordered_qty
+        end as units
+    from walk_lines
+    union all
+    select
+        sku,
+        order_id,
+        line_id,
+        resolved_at as event_at,
+        0 as event_type,
+        -backordered_qty as units
+    from walk_lines
+    where resolved_at > backordered_at
+),
+
+walk as (
+    select
+        order_id,
+        line_id,
+        event_type,
+        sum(units) over (
+            partition by sku
+            order by event_at, event_type, order_id, line_id
+            rows between unbounded preceding and current row
+        ) as outstanding_units
+    from walk_events
+),
+
 outstanding as (
     select
-        period_lines.order_id,
-        period_lines.line_id,
-        sum(walk_lines.backordered_qty) as outstanding_units
-    from period_lines
-    inner join walk_lines
-        on
-            period_lines.sku = walk_lines.sku
-            and period_lines.backordered_at >= walk_lines.backordered_at
-    where
-        (
-            walk_lines.backordered_at < period_lines.backordered_at
-            or (walk_lines.order_id, walk_lines.line_id)
-            <= (period_lines.order_id, period_lines.line_id)
-        )
-        and (
-            walk_lines.resolved_at is null
-            or walk_lines.resolved_at > period_lines.backordered_at
-        )
-    group by period_lines.order_id, period_lines.line_id
+        order_id,
+        line_id,
+        outstanding_units
+    from walk
+    where event_type = 1
 ),
 
 judged as (
