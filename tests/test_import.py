@@ -676,3 +676,43 @@ def test_order_ids_starting_with_hash_are_not_comments(tmp_path):
     )
     report = import_paths([path], tmp_path / "db.duckdb")
     assert counts(report) == [("order_lines.csv", "loaded", 2, 2, 0, 0, 2, 0)]
+
+
+def test_dotted_dates_are_day_first(tmp_path):
+    path = tmp_path / "order_lines.csv"
+    path.write_text(
+        "order_id;ordered_at;sku;qty;promised_ship_date\n"
+        "D1;2.10.2017 10:56;MUG-02;1;9.10.2017\nD2;3.10.2017 9:05;MUG-02;1;\n"
+    )
+    run(tmp_path / "db.duckdb", str(path))
+    result = query(tmp_path / "db.duckdb", "select order_id, ordered_at, promised_ship_date "
+                   "from order_lines order by 1")  # fmt: skip
+    expected = frame(
+        "order_id ordered_at promised_ship_date",
+        ("D1", "2017-10-02 10:56:00+00", "2017-10-09"),
+        ("D2", "2017-10-03 09:05:00+00", None),
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_mapping_with_a_missing_source_column_refuses_the_file(tmp_path):
+    mapping = tmp_path / "orders.toml"
+    mapping.write_text(
+        'table = "order_lines"\ndelimiter = ";"\nencoding = "latin-1"\n'
+        '[columns.order_id]\nsource = "Bestellnummer"\n'
+        '[columns.ordered_at]\nsource = "Datum"\nformat = "%d.%m.%Y %H:%M"\n'
+        '[columns.sku]\nsource = "Artikel"\n[columns.qty]\nsource = "Menge"\n'
+    )
+    report = import_paths(
+        [EXPORTS / "mapping" / "shop_orders.csv"], tmp_path / "db.duckdb", mapping=mapping
+    )
+    # the sidecar shop_orders.toml wins over --mapping for its own file
+    assert report.files[0].status == "loaded"
+    copy = tmp_path / "bestellungen.csv"
+    copy.write_bytes((EXPORTS / "mapping" / "shop_orders.csv").read_bytes())
+    report = import_paths([copy], tmp_path / "db.duckdb", mapping=mapping)
+    assert report.files[0].message == (
+        "mapping orders.toml: missing column order_id from 'Bestellnummer' (closest: "
+        "'Bestellnr'). Columns found: Bestellnr, Pos, Datum, Artikel, Menge, Preis, Kanal, "
+        "Rückstand, Versandt am"
+    )
