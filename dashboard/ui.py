@@ -433,13 +433,6 @@ def _metric_fn(name: str) -> Callable[..., pl.DataFrame]:
     return fn
 
 
-def has_metric(name: str) -> bool:
-    """Whether a metric function exists yet (modules land one at a time)."""
-    from dashboard import metrics
-
-    return hasattr(metrics, name) or name in queries.REGISTRY
-
-
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _figure(
     path: str,
@@ -451,8 +444,6 @@ def _figure(
     as_of: date | None,
     extra: tuple,
 ) -> pl.DataFrame:
-    if not has_metric(name):
-        return queries.unavailable(f"the {name} metric, which is not in this build yet")
     con = _connection(path, version).cursor()
     try:
         return _metric_fn(name)(con, period, filters, conf, as_of, **dict(extra))
@@ -491,9 +482,7 @@ def say_unavailable(reason: str, what: str = "") -> None:
     need = reason.removeprefix("unavailable: ").removeprefix("needs ").strip()
     tables = {"order_lines", "shipments", "inbound", "contacts", "notices", "skus"}
     filters = set(FILTER_KEYS)
-    if need.startswith("the "):
-        text = need
-    elif need in tables:
+    if need in tables:
         text = f"the loaded exports have no {need} table"
     elif need in filters:
         text = f"the loaded exports carry no {need}, so the {need} filter cannot apply"
@@ -675,6 +664,9 @@ def line_chart(
                 hovertemplate=f"%{{y:{axis['tickformat']}}}{axis['suffix']}",
             )
         )
+    if not fig.data:
+        reasons = [str(frame[c][0]) for c in ys if frame.schema.get(c) == pl.String]
+        return unavailable_chart(reasons[0] if reasons else "no figure", title)
     if threshold is not None:
         fig.add_hline(
             y=threshold, line_dash="dash", line_color="firebrick", annotation_text="threshold"
@@ -691,6 +683,19 @@ def line_chart(
     return _layout(fig, title, height)
 
 
+def unavailable_chart(reason: str, title: str, height: int = 200) -> go.Figure:
+    """An empty chart that says which input is missing (never a zero line)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=f"Unavailable: {reason.removeprefix(queries.UNAVAILABLE)}",
+        showarrow=False,
+        font={"size": 14},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height)
+
+
 def bar_chart(
     frame: pl.DataFrame,
     x: str,
@@ -700,44 +705,31 @@ def bar_chart(
     currency: str = "USD",
     x_title: str | None = None,
     y_title: str | None = None,
-    color: str | None = None,
-    horizontal: bool = False,
     height: int = 320,
-    text: bool = True,
 ) -> go.Figure:
-    """Bars of `y` per `x` (optionally stacked by `color`), labelled with their values."""
+    """Bars of `y` per `x`, labelled with their values; an unavailable `y` says so."""
+    whole = queries.is_unavailable(frame)
+    if whole or frame.schema.get(y) == pl.String:
+        return unavailable_chart(whole or str(frame[y][0]), title)
     axis = AXIS.get(unit, AXIS["ratio"])
-    fig = go.Figure()
-    groups = [(None, frame)] if color is None else frame.group_by(color, maintain_order=True)
-    for group, part in groups:
-        cats = part[x].cast(pl.String).fill_null("(none)").to_list()
-        vals = part[y].cast(pl.Float64).to_list()
-        name = None if group is None else str(group[0] if isinstance(group, tuple) else group)
-        fig.add_trace(
-            go.Bar(
-                x=vals if horizontal else cats,
-                y=cats if horizontal else vals,
-                orientation="h" if horizontal else "v",
-                name=name,
-                text=[fmt(v, unit, currency) for v in vals] if text and color is None else None,
-                textposition="auto",
-                hovertemplate=f"%{{{'x' if horizontal else 'y'}:{axis['tickformat']}}}"
-                f"{axis['suffix']}<extra>%{{{'y' if horizontal else 'x'}}}</extra>",
-            )
+    cats = frame[x].cast(pl.String).fill_null("(none)").to_list()
+    vals = frame[y].cast(pl.Float64).to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=cats,
+            y=vals,
+            text=[fmt(v, unit, currency) for v in vals],
+            textposition="auto",
+            hovertemplate=f"%{{y:{axis['tickformat']}}}{axis['suffix']}<extra>%{{x}}</extra>",
         )
-    value_axis = {
-        "title": y_title or _unit_title(y.replace("_", " "), unit, currency),
-        "tickformat": axis["tickformat"],
-        "ticksuffix": axis["suffix"],
-    }
-    cat_axis = {"title": x_title if x_title is not None else x.replace("_", " ")}
-    if horizontal:
-        fig.update_xaxes(**value_axis)
-        fig.update_yaxes(**cat_axis, autorange="reversed")
-    else:
-        fig.update_yaxes(**value_axis)
-        fig.update_xaxes(**cat_axis)
-    fig.update_layout(barmode="stack", hovermode="closest")
+    )
+    fig.update_yaxes(
+        title=y_title or _unit_title(label(y), unit, currency),
+        tickformat=axis["tickformat"],
+        ticksuffix=axis["suffix"],
+    )
+    fig.update_xaxes(title=x_title if x_title is not None else label(x))
+    fig.update_layout(hovermode="closest")
     return _layout(fig, title, height)
 
 
@@ -980,22 +972,6 @@ def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
     )
 
 
-def pct_column(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="percent", help=help)
-
-
-def money_column(label: str, currency: str, help: str | None = None):
-    return st.column_config.NumberColumn(f"{label} ({currency})", format="accounting", help=help)
-
-
-def days_column(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(f"{label} (days)", format="%.1f", help=help)
-
-
-def settings_dict(conf: Settings) -> dict:
-    return dataclasses.asdict(conf)
-
-
 # ---------------------------------------------------------------------------- weekly review
 
 UNITS = {"rate": "pct", "money": "money", "count": "count"}
@@ -1145,9 +1121,6 @@ def partial_note(frame: pl.DataFrame) -> None:
             "no-recent-notice rule is judged.",
             icon=":material/rule:",
         )
-
-
-SLA_COLUMNS: dict = {}
 
 
 def sla_chart(sla: pl.DataFrame) -> go.Figure:
@@ -1725,6 +1698,8 @@ def sku_rule(sku: str) -> pl.DataFrame:
 def sku_lines_chart(weekly: pl.DataFrame) -> go.Figure:
     fig = go.Figure()
     weeks = weekly["week"].cast(pl.String).to_list() if "week" in weekly.columns else []
+    if weekly.schema.get("count_backordered_lines") == pl.String:
+        return unavailable_chart(weekly["count_backordered_lines"][0], "Lines by week")
     if "count_lines" in weekly.columns:
         fig.add_trace(
             go.Bar(

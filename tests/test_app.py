@@ -393,3 +393,41 @@ def test_default_week_is_the_last_complete_week():
     assert ui.default_week(date(2026, 1, 1), sunday) == "2026-W47"
     assert ui.default_week(date(2026, 1, 1), wednesday) == "2026-W47"
     assert ui.default_week(date(2026, 11, 24), wednesday) == "2026-W48"  # only one week
+
+
+PARTIAL_LINES = [
+    {
+        "order_id": f"A{n}",
+        "ordered_at": f"2026-11-{10 + n % 7:02d}T10:00:00+00:00",
+        "sku": f"SKU-{n % 3}",
+        "qty": "2",
+        "backordered_qty": "1" if n % 2 else "0",
+        "shipped_at": f"2026-11-{12 + n % 7:02d}T10:00:00+00:00" if n % 3 else None,
+        "channel": "web" if n % 2 else "amazon",
+    }
+    for n in range(12)
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_partial_export_says_what_is_missing_on_every_page(page, make_db, tmp_path, monkeypatch):
+    # order_lines without canceled_at or unit_price; no other table
+    make_db({"order_lines": PARTIAL_LINES}).close()
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "fixture0.duckdb"))
+    at = run_app(page=page)
+    warnings = [w.value for w in at.warning]
+    if page in ("weekly", "promises", "costs", "quarterly"):
+        assert any("have no canceled_at column" in w or "have no" in w for w in warnings), warnings
+    assert not any("Unavailable: the loaded exports have no 0" in w for w in warnings)
+
+
+def test_weekly_cards_name_the_missing_column(make_db, tmp_path, monkeypatch):
+    make_db({"order_lines": PARTIAL_LINES}).close()
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "fixture0.duckdb"))
+    at = run_app({"week": "2026-W46"})
+    line_rate = metric(at, "Backorder line rate")
+    assert line_rate.value.endswith("%")  # needs only backordered_qty: available
+    cancel = metric(at, "Backorder cancel rate")
+    assert cancel.value == "unavailable"
+    assert "canceled_at" in cancel.proto.delta_description
+    assert any("have no canceled_at column" in w.value for w in at.warning)
