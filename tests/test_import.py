@@ -195,6 +195,7 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path):
     after = query(db, "select * from order_lines order by order_id, line_id")
     assert_frame_equal(after, before)
     assert [(c[6], c[7]) for c in counts(report)] == [(0, 6), (0, 4)]
+    assert report.files[1].notes == ["4 of the replaced rows were identical to the stored ones"]
 
 
 # --- encodings and separators --------------------------------------------------------------

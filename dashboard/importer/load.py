@@ -179,7 +179,11 @@ def load(
         con.execute(f"delete from {typed} where {any_error}")
     out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
     out.notes += _notes(con, src, typed, shape)
-    out.rows_inserted, out.rows_replaced = merge(con, typed, table, shape.kind == "shopify")
+    out.rows_inserted, out.rows_replaced, identical = merge(
+        con, typed, table, shape.kind == "shopify"
+    )
+    if identical:
+        out.notes.append(f"{identical} of the replaced rows were identical to the stored ones")
     return out
 
 
@@ -277,8 +281,9 @@ def _notes(con: duckdb.DuckDBPyConnection, src: str, new: str, shape: Shape) -> 
 
 def merge(
     con: duckdb.DuckDBPyConnection, new: str, table: Table, keep_backorders: bool
-) -> tuple[int, int]:
-    """Merge `new` (with `_pos`) into `table`; returns (inserted, replaced)."""
+) -> tuple[int, int, int]:
+    """Merge `new` (with `_pos`) into `table`; returns (inserted, replaced, identical): an
+    identical row keeps the stored one (and its _import_id), counted as replaced."""
     key = ", ".join(table.key)
     # A hash of the key is a cheap test for repeats; a collision only costs the exact pass.
     total, distinct = con.execute(
@@ -295,7 +300,7 @@ def merge(
     stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[
         0
     ]
-    matched = 0
+    matched = identical = 0
     on = " and ".join(f"s.{k} = n.{k}" for k in table.key)
     if not stored_empty:
         if keep_backorders:
@@ -322,8 +327,12 @@ def merge(
                 for c in stored_columns(table)
                 if not c.name.startswith("_")
             )
-            con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
+            identical = con.execute(
+                f"select count(*) from {new} as n join {table.name} as s on {on} and {same}"
+            ).fetchone()[0]
+            if identical:
+                con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
             con.execute(f"delete from {table.name} as s using {new} as n where {on}")
     stored = ", ".join(c.name for c in stored_columns(table))
     con.execute(f"insert into {table.name} by name select {stored} from {new}")
-    return distinct - matched, replaced_in_file + matched
+    return distinct - matched, replaced_in_file + matched, identical
