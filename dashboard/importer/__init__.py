@@ -52,6 +52,7 @@ class FileReport:
     notes: list[str] = field(default_factory=list)
     rejects: list[tuple] = field(default_factory=list)  # first rejects: row, column, value, reason
     reject_cells: int = 0
+    currency: str | None = None  # the file's currency column's one value, when it has one
     seconds: float = 0.0
 
     def line(self) -> str:
@@ -156,8 +157,7 @@ def import_paths(
         for i, source in enumerate(found):
             say(i / max(len(found), 1), f"reading {source.name}")
             f = _import_file(con, source, import_id, file_id, explicit, workdir, zone, money, i)
-            if f.status == "loaded" and f.notes and f.notes[-1].startswith("currency "):
-                money = money or f.notes[-1].split()[1]
+            money = money or f.currency
             report.files.append(f)
             _record_file(con, f)
             file_id += 1
@@ -250,6 +250,7 @@ def _import_file(
         assert f.rows_read == staged.rows + len(staged.malformed), "rows lost"
         f.notes += loaded.notes
         if found_currency:
+            f.currency = found_currency
             f.notes.append(f"currency {found_currency}")
         f.reject_cells = con.execute(
             "select count(*) from rejects where file_id = ?", [file_id]
