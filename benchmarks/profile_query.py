@@ -66,12 +66,18 @@ def main() -> None:
     con.execute("select 1").fetchall()
     last = con.execute("select max(ordered_date) from order_lines").fetchall()[0][0]
     label = args.period or (
-        last_full_quarter(last) if "quarterly" in args.query else last_full_week(last)
+        last_full_quarter(last)
+        if "quarterly" in args.query or "whatif" in args.query
+        else last_full_week(last)
     )
     period = Period.quarter(label) if "Q" in label else Period.week(label)
     if args.query == "weekly_review":
         period = Period.week_of(period.as_of)
     params = queries.base_params(period, Filters(), Settings(), None)
+    previous = period.previous()
+    params |= {"prev_from_date": previous.from_date, "prev_to_date": previous.to_date}
+    # the what-if's feature window: the 12 months before the replay window
+    params["feature_from"] = period.from_date.replace(year=period.from_date.year - 1)
     sql = queries.sql_text(args.query)
     used = dict.fromkeys(queries.PARAM.findall(queries._strip_comments(sql)))
     bound = {k: params[k] for k in used if k in params}

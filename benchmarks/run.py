@@ -246,7 +246,7 @@ def bench_size(label: str, args, report: Report, log) -> None:
     if "metrics" in steps:
         for name in metric_names():
             spec = {**base, "kind": "metric", "name": name, "period": week}
-            results[f"metric:{name}"] = r = run_step(spec, log=log)
+            results[f"metric:{name}"] = r = run_step(spec, log=log, timeout=args.step_timeout)
             report.add(label, name, r, kind="metric", note=f"{week}")
     if "review" in steps:
         results["weekly_review"] = r = run_step(
@@ -389,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--keep-db", action="store_true", help="reuse an imported database")
     p.add_argument("--app-path", default="", help="URL path of the weekly review page")
+    p.add_argument(
+        "--step-timeout", type=float, default=4 * 3600, help="seconds before a step is stopped"
+    )
     args = p.parse_args(argv)
     args.only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = args.only - set(STEPS)
