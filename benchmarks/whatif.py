@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dashboard import store, whatif  # noqa: E402
 from dashboard.contract import TABLES  # noqa: E402
 from dashboard.whatif import Rule, Scenario  # noqa: E402
+from dashboard.whatif.replay import _feature_table, _prepare_events  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 LAST_DAY = date(2026, 11, 15)
@@ -201,28 +202,28 @@ def median_time(fn, repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def bench(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
+def report(name: str, timing: tuple[float, float]) -> None:
+    wall, cpu = timing
+    print(f"  {name:<42} {wall * 1000:8.0f} ms {cpu * 1000:8.0f} ms", flush=True)
+
+
+def bench(path: Path, repeat: int) -> None:
+    """Print each timing as soon as it is measured."""
     s = scenario()
-    out: dict[str, tuple[float, float]] = {}
 
     def cold():
         whatif.replay_cache_clear()
         with store.connect(path) as con:
             whatif.outcome(whatif.replay(con, s))
 
-    out["replay cold (new connection, no cache)"] = median_time(cold, repeat)
+    report("replay cold (new connection, no cache)", median_time(cold, repeat))
     con = store.connect(path)
-    out["replay (features and events cached)"] = median_time(
-        lambda: whatif.outcome(whatif.replay(con, s)), repeat
-    )
+    warm = median_time(lambda: whatif.outcome(whatif.replay(con, s)), repeat)
+    report("replay (features and events cached)", warm)
     period = whatif.replay_period(con, s)
     window = whatif.feature_period(period)
-    out["  feature_table (uncached)"] = median_time(
-        lambda: whatif.replay._feature_table(con, window), repeat
-    )
-    out["  prepare_events (uncached)"] = median_time(
-        lambda: whatif.replay._prepare_events(con, period), repeat
-    )
+    report("  feature_table (uncached)", median_time(lambda: _feature_table(con, window), repeat))
+    report("  prepare_events (uncached)", median_time(lambda: _prepare_events(con, period), repeat))
     features = whatif.feature_table(con, window)
     events = whatif.prepare_events(con, period)
     print(f"  {events.lines.height:,} event lines, {events.skus.len():,} skus", flush=True)
@@ -232,10 +233,10 @@ def bench(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
         whatif.outcome(result)
         return result
 
-    out["  judge + walk + outcome"] = median_time(slider_move, repeat)
+    report("  judge + walk + outcome", median_time(slider_move, repeat))
     result = slider_move()
     print(f"  blocked lines: {result.blocked.height:,} of {result.lines.height:,}", flush=True)
-    out["scenario figures"] = median_time(lambda: whatif.scenario_figures(con, result), repeat)
+    report("scenario figures", median_time(lambda: whatif.scenario_figures(con, result), repeat))
 
     def page_update():
         moved = slider_move()
@@ -243,9 +244,8 @@ def bench(path: Path, repeat: int) -> dict[str, tuple[float, float]]:
         whatif.changed_skus(moved)
         return figures
 
-    out["page update (slider move)"] = median_time(page_update, repeat)
+    report("page update (slider move, new blocked set)", median_time(page_update, repeat))
     con.close()
-    return out
 
 
 def main() -> None:
@@ -259,8 +259,7 @@ def main() -> None:
         build(path, size_of(size))
         print(f"{size} order lines (median of {args.repeat}):", flush=True)
         print(f"  {'':<42} {'wall':>8}    {'cpu':>8}", flush=True)
-        for name, (wall, cpu) in bench(path, args.repeat).items():
-            print(f"  {name:<42} {wall * 1000:8.0f} ms {cpu * 1000:8.0f} ms", flush=True)
+        bench(path, args.repeat)
 
 
 if __name__ == "__main__":
