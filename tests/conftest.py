@@ -20,7 +20,8 @@ def build_db(
 
     The columns given are the columns "present": a fixture that leaves out canceled_at is an
     export without canceled_at. A table given as [] is present and empty; a table not given is
-    absent. line_id / notice_id default as the importer does (position within the order / row).
+    absent. line_id / notice_id default as the importer does (position within the order in
+    the file; order_id|sent_at|kind).
     """
     with store.writing(path) as con:
         for name, rows in tables.items():
@@ -41,7 +42,8 @@ def build_db(
                     )
                 elif column.name == "notice_id":
                     exprs.append(
-                        "cast(row_number() over (order by fixture_row) as varchar) as notice_id"
+                        "order_id || '|' || strftime(cast(sent_at as timestamptz) at time zone 'UTC',"
+                        " '%Y-%m-%dT%H:%M:%SZ') || '|' || kind as notice_id"
                     )
             for ts, local in table.date_columns.items():
                 if ts in given:
