@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from dashboard import whatif
 from dashboard.params import Period
 from dashboard.whatif import Rule, Scenario
-from dashboard.whatif.replay import events_from_lines
+from dashboard.whatif.replay import database_path, events_from_lines
 
 Q3 = {"from_date": date(2026, 7, 1), "to_date": date(2026, 10, 1)}
 
@@ -626,11 +626,12 @@ def page_history():
     }
 
 
-def page_test(make_db, monkeypatch, tmp_path, url: str | None = None):
+def page_test(make_db, monkeypatch, url: str | None = None):
     from streamlit.testing.v1 import AppTest
 
-    make_db(page_history()).close()
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "fixture0.duckdb"))
+    con = make_db(page_history())
+    monkeypatch.setenv("DASHBOARD_DB", database_path(con))
+    con.close()
     page = Path(__file__).resolve().parent.parent / "pages" / "whatif.py"
     at = AppTest.from_file(str(page), default_timeout=60)
     if url:
@@ -642,9 +643,9 @@ def metric_value(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_page_replays_and_keeps_the_scenario_in_the_url(make_db, monkeypatch, tmp_path):
+def test_page_replays_and_keeps_the_scenario_in_the_url(make_db, monkeypatch):
     url = '{"from_date":"2026-07-01","to_date":"2026-10-01"}'
-    at = page_test(make_db, monkeypatch, tmp_path, url)
+    at = page_test(make_db, monkeypatch, url)
     assert not at.exception
     assert metric_value(at, "Accepted backordered lines") == "3"
     assert metric_value(at, "Blocked lines / units") == "0 / 0"
@@ -656,9 +657,9 @@ def test_page_replays_and_keeps_the_scenario_in_the_url(make_db, monkeypatch, tm
     assert Scenario.from_json(at.query_params["scenario"]).cap_default == 2
 
 
-def test_page_starts_from_a_scenario_in_the_url(make_db, monkeypatch, tmp_path):
+def test_page_starts_from_a_scenario_in_the_url(make_db, monkeypatch):
     url = '{"cap_default":0,"from_date":"2026-07-01","to_date":"2026-10-01"}'
-    at = page_test(make_db, monkeypatch, tmp_path, url)
+    at = page_test(make_db, monkeypatch, url)
     assert not at.exception
     assert metric_value(at, "Blocked lines / units") == "3 / 5"
     assert metric_value(at, "Blocked revenue") == "$50"
