@@ -51,7 +51,7 @@ IDLE = """() => {
     && !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
-TIMEOUT_S = 180
+TIMEOUT_S = 600
 
 
 def free_port() -> int:
