@@ -923,7 +923,9 @@ def auto_columns(frame: pl.DataFrame, currency: str) -> dict:
                 unit = "days" if "days" in name else "h"
                 if not title.startswith("Days"):
                     title = f"{title.replace(' days', '').replace(' hours', '')} ({unit})"
-                out[name] = st.column_config.NumberColumn(title, format="%.1f")
+                out[name] = st.column_config.NumberColumn(
+                    title, format="%d" if dtype.is_integer() else "%.1f"
+                )
             elif dtype.is_integer():
                 out[name] = st.column_config.NumberColumn(title, format="localized")
             else:
@@ -1123,40 +1125,43 @@ def partial_note(frame: pl.DataFrame) -> None:
         )
 
 
-def sla_chart(sla: pl.DataFrame) -> go.Figure:
-    """Each channel's rates against their thresholds."""
-    fig = go.Figure()
-    rows = sla.filter(pl.col("channel").is_not_null()) if "channel" in sla.columns else sla
-    for figure_name, label in (
-        ("late_shipment_rate", "Late shipment rate"),
-        ("seller_cancel_rate", "Seller cancel rate"),
-    ):
-        if figure_name not in rows.columns or rows.schema[figure_name] == pl.String:
-            continue
-        fig.add_trace(
-            go.Bar(
-                x=rows["channel"].to_list(),
-                y=rows[figure_name].cast(pl.Float64).to_list(),
-                name=label,
-                text=[fmt(v, "pct") for v in rows[figure_name].to_list()],
-                textposition="outside",
-            )
+SLA_RATES = {"late_shipment": "Late shipment rate", "seller_cancel": "Seller cancel rate"}
+
+
+def sla_chart(sla: pl.DataFrame, rate: str) -> go.Figure:
+    """One rate per channel, red where over its threshold, the threshold marked on each bar."""
+    title = SLA_RATES[rate]
+    column = f"{rate}_rate"
+    if sla.schema.get(column) in (None, pl.String):
+        return unavailable_chart(str(sla[column][0]) if column in sla.columns else "", title)
+    channels = sla["channel"].to_list()
+    values = sla[column].cast(pl.Float64).to_list()
+    over = sla[f"{rate}_over"].fill_null(False).to_list()
+    fig = go.Figure(
+        go.Bar(
+            x=channels,
+            y=values,
+            name=title,
+            marker_color=["#c0504d" if o else "#4c78a8" for o in over],
+            text=[fmt(v, "pct") for v in values],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:.1%}<extra></extra>",
         )
-        threshold = f"{figure_name.removesuffix('_rate')}_threshold"
-        if threshold in rows.columns:
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["channel"].to_list(),
-                    y=rows[threshold].cast(pl.Float64).to_list(),
-                    mode="markers",
-                    marker={"symbol": "line-ew-open", "size": 40, "line": {"width": 3}},
-                    name=f"{label} threshold",
-                )
-            )
-    fig.update_layout(barmode="group", hovermode="closest")
-    fig.update_yaxes(title="Rate (%)", tickformat=".1%")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=channels,
+            y=sla[f"{rate}_threshold"].cast(pl.Float64).to_list(),
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 60, "line": {"width": 3, "color": "#333"}},
+            name="threshold",
+            hovertemplate="threshold %{y:.1%}<extra>%{x}</extra>",
+        )
+    )
+    fig.update_layout(hovermode="closest")
+    fig.update_yaxes(title=f"{title} (%)", tickformat=".1%", rangemode="tozero")
     fig.update_xaxes(title="Channel")
-    return _layout(fig, "Channel SLA exposure against thresholds", 340)
+    return _layout(fig, f"{title} per channel against its threshold", 320)
 
 
 # ---------------------------------------------------------------------------- order timeline
@@ -1499,15 +1504,20 @@ def top20_columns(quarter: Period) -> dict:
         "oversell_cap": st.column_config.NumberColumn("Cap (units)", format="%d"),
         "backorder_eligible": st.column_config.CheckboxColumn("Eligible"),
     }
-    for name, title, fmt_ in (
-        ("line_rate", "Backorder line rate", "percent"),
-        ("cancel_rate", "Cancel rate", "percent"),
-        ("promise_hit_rate", "Promise hit rate", "percent"),
-        ("median_slip_days", "Median slip (days)", "%.1f"),
-        ("contacts_per_backordered_order", "Contacts per backordered order", "%.2f"),
+    this, before = quarter.label[-2:], prev[-2:]
+    for name, title, fmt_, help_ in (
+        ("line_rate", "Line rate", "percent", "Backordered lines / lines ordered"),
+        ("cancel_rate", "Cancel rate", "percent", "Canceled / backordered lines resolved"),
+        ("promise_hit_rate", "Hit rate", "percent", "Promise hit rate"),
+        ("median_slip_days", "Slip (d)", "%.1f", "Median supplier slip, days"),
+        ("contacts_per_backordered_order", "Contacts", "%.2f", "Per backordered order"),
     ):
-        out[name] = st.column_config.NumberColumn(f"{title} {quarter.label}", format=fmt_)
-        out[f"prev_{name}"] = st.column_config.NumberColumn(f"{title} {prev}", format=fmt_)
+        out[name] = st.column_config.NumberColumn(
+            f"{title} {this}", format=fmt_, help=f"{help_}, {quarter.label}"
+        )
+        out[f"prev_{name}"] = st.column_config.NumberColumn(
+            f"{title} {before}", format=fmt_, help=f"{help_}, {prev}"
+        )
     return out
 
 
@@ -1763,7 +1773,7 @@ def promise_cards(promise: pl.DataFrame) -> None:
     )
 
 
-def eta_cards(eta: pl.DataFrame) -> None:
+def eta_cards(eta: pl.DataFrame, per_row: int = 2) -> None:
     figure_cards(
         total_row(eta),
         [
@@ -1772,7 +1782,7 @@ def eta_cards(eta: pl.DataFrame) -> None:
             ("median_slip_days", "Median slip", "days"),
             ("mean_slip_days", "Mean slip", "days"),
         ],
-        per_row=2,
+        per_row=per_row,
     )
 
 
@@ -1959,18 +1969,18 @@ def hygiene_cards(hygiene: pl.DataFrame) -> None:
 
 
 def sla_alerts(sla: pl.DataFrame) -> None:
-    """An error per channel over a threshold, naming the rate and the threshold."""
-    for row in sla.iter_rows(named=True):
-        for name, title in (
-            ("late_shipment", "late shipment rate"),
-            ("seller_cancel", "seller cancel rate"),
-        ):
-            if row.get(f"{name}_over") is True:
-                st.error(
-                    f"{plain(row['channel'])}: {title} {fmt(row[f'{name}_rate'], 'pct')} is over "
-                    f"its threshold {fmt(row[f'{name}_threshold'], 'pct')}.",
-                    icon=":material/warning:",
-                )
+    """One error naming every channel over a threshold, with the rate and the threshold."""
+    lines = [
+        f"- {plain(row['channel'])}: {SLA_RATES[name].lower()} {fmt(row[f'{name}_rate'], 'pct')}"
+        f" is over its threshold {fmt(row[f'{name}_threshold'], 'pct')}"
+        for row in sla.iter_rows(named=True)
+        for name in SLA_RATES
+        if row.get(f"{name}_over") is True
+    ]
+    if lines:
+        st.error("Over threshold:\n" + "\n".join(lines), icon=":material/warning:")
+    else:
+        st.success("Every channel is within its thresholds.", icon=":material/check:")
 
 
 def compliance_cards(compliance: pl.DataFrame) -> None:

@@ -83,7 +83,7 @@ if ui.usable(open_lines, f"No open backordered lines of this SKU as of {view.wee
 st.subheader("Supplier ETA slips")
 eta = ui.figure("supplier_eta_accuracy", drill, one, conf)
 if ui.usable(eta, f"No receipts of this SKU in {drill.label}."):
-    ui.eta_cards(eta)
+    ui.eta_cards(eta, per_row=4)
 orders = ui.sku_inbound(sku, drill)
 if ui.usable(orders, f"No purchase orders of this SKU received in {drill.label} or open."):
     st.caption("Its purchase orders received in the period, and those still open.")

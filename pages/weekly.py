@@ -54,7 +54,7 @@ tabs = st.tabs(
     [
         ui.tab_label("Silent backorders", silent),
         ui.tab_label("Overdue backorders", overdue),
-        ui.tab_label("Allocation inversions", pairs),
+        ui.tab_label("Allocation inversions", pairs, " pairs"),
         ui.tab_label("Hygiene failures", failures),
         ui.tab_label("Channel SLA", ui.sla_over(sla), " over"),
         ui.tab_label("Delay-notice compliance", failing),
@@ -125,7 +125,11 @@ with tabs[4]:
     )
     if ui.usable(sla, f"No orders to judge as of {week.as_of}."):
         ui.sla_alerts(sla)
-        ui.chart(ui.sla_chart(sla))
+        left, right = st.columns(2)
+        with left:
+            ui.chart(ui.sla_chart(sla, "late_shipment"), key="sla_late")
+        with right:
+            ui.chart(ui.sla_chart(sla, "seller_cancel"), key="sla_cancel")
         ui.table(sla, "channel_sla")
     ui.definition("channel_sla")
 
