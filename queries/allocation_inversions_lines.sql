@@ -1,11 +1,19 @@
 -- allocation_inversions_lines: which delayed lines were passed over, and by which lines?
--- Grain: one row per inversion pair (A, B) in the period (the queue), by waiting_days desc,
---   then A's order_id, line_id, then shipped_at, then B's order_id, line_id (ids as text).
--- Pair, period and receipt exactly as in allocation_inversions.sql.
--- Columns: order_id, line_id (A, the line passed over), sku, backordered_at (A's),
---   passed_by_order_id, passed_by_line_id, passed_by_ordered_at, passed_by_qty (B),
---   shipped_at (t, when B shipped), waiting_days (local date of t - A's backordered date),
---   po_id and received_at of the sku's latest receipt by t (null before any receipt).
+-- Grain: one row per passed-over line A (in at least one inversion pair of the period; pair
+--   and period exactly as in allocation_inversions.sql), by waiting_days desc, then order_id,
+--   line_id (as text). The pairs themselves are not listed.
+-- Columns: order_id, line_id (A), sku, backordered_at, resolved_at (A's first of shipped_at,
+--   canceled_at; null while open), first_passed_at (t of A's first pair in the period),
+--   passed_by_order_id, passed_by_line_id (that pair's B; on equal shipped_at the least
+--   order_id, line_id as text), waiting_days (local date of first_passed_at - A's backordered
+--   date), lines_shipped_ahead (A's pairs: lines B shipped ahead of it in the period),
+--   units_shipped_ahead (their qty), po_id and received_at of the sku's latest receipt by
+--   first_passed_at (null before any receipt). This query gives all but lines_ and
+--   units_shipped_ahead, which dashboard.metrics.controls.allocation_inversions_lines counts
+--   (a 2-D dominance count over the B of allocation_inversions.sql).
+-- How, without pairs: A's first pair is the B of its sku ordered after it (before_at, as in
+--   allocation_inversions.sql) with the earliest shipped_at, if that is before A's
+--   waiting_until (a running min from the end, looked up by ASOF join).
 -- Parameters: $from_date, $to_date; filters $channels, $suppliers, $families, $skus.
 -- Inputs: order_lines (sku, qty, ordered_at, backordered_qty, backordered_at, shipped_at,
 --   canceled_at), inbound (po_id, sku, received_at).
@@ -19,12 +27,14 @@ shipped_lines as (
         order_id,
         line_id,
         sku,
-        qty,
-        ordered_at,
         shipped_at,
-        shipped_date
+        shipped_date,
+        -- A must be backordered before this instant (ordered_at null: never)
+        least(ordered_at, shipped_at + interval 1 microsecond) as before_at
     from lines
-    where shipped_date >= $from_date and shipped_date < $to_date
+    where
+        shipped_date >= $from_date and shipped_date < $to_date
+        and ordered_at is not null
 ),
 
 -- backordered lines that may be waiting at some t in the period: backordered by its end,
@@ -36,6 +46,7 @@ waiting_lines as (
         sku,
         backordered_at,
         backordered_date,
+        least(shipped_at, canceled_at) as resolved_at,
         -- waiting while before this instant (infinity while open)
         coalesce(least(shipped_at, canceled_at), 'infinity'::timestamptz) as waiting_until
     from lines
@@ -46,6 +57,33 @@ waiting_lines as (
         and (canceled_date is null or canceled_date >= $from_date)
 ),
 
+-- per sku and before_at: the first line shipped among those with that before_at or later
+first_shipped as (
+    select
+        sku,
+        before_at,
+        min(min({
+            'shipped_at': shipped_at,
+            'order_id': order_id,
+            'line_id': line_id,
+            'shipped_date': shipped_date
+        })) over (partition by sku order by before_at desc) as first_line
+    from shipped_lines
+    group by sku, before_at
+),
+
+passed_over as (
+    select
+        waiting_lines.*,
+        first_shipped.first_line
+    from waiting_lines
+    asof inner join first_shipped
+        on
+            waiting_lines.sku = first_shipped.sku
+            and waiting_lines.backordered_at < first_shipped.before_at
+    where first_shipped.first_line.shipped_at < waiting_lines.waiting_until
+),
+
 receipts as (
     select
         sku,
@@ -54,58 +92,38 @@ receipts as (
     from filtered_inbound($channels, $suppliers, $families, $skus)
     where
         received_at is not null
-        and sku in (select shipped_lines.sku from shipped_lines)
+        and sku in (select passed_over.sku from passed_over)
     group by sku, received_at
 ),
 
-pairs as (
+first_passes as (
     select
-        waiting_lines.order_id as a_order_id,
-        waiting_lines.line_id as a_line_id,
-        shipped_lines.order_id as b_order_id,
-        shipped_lines.line_id as b_line_id,
-        shipped_lines.sku,
-        waiting_lines.backordered_at,
-        waiting_lines.backordered_date,
-        shipped_lines.ordered_at as b_ordered_at,
-        shipped_lines.qty as b_qty,
-        shipped_lines.shipped_at,
-        shipped_lines.shipped_date
-    from waiting_lines
-    inner join shipped_lines
-        on
-            waiting_lines.sku = shipped_lines.sku
-            and waiting_lines.backordered_at < shipped_lines.ordered_at
-            and waiting_lines.backordered_at <= shipped_lines.shipped_at
-            and waiting_lines.waiting_until > shipped_lines.shipped_at
+        passed_over.order_id,
+        passed_over.line_id,
+        passed_over.sku,
+        passed_over.backordered_at,
+        passed_over.resolved_at,
+        passed_over.first_line.shipped_at as first_passed_at,
+        passed_over.first_line.order_id as passed_by_order_id,
+        passed_over.first_line.line_id as passed_by_line_id,
+        passed_over.first_line.shipped_date - passed_over.backordered_date as waiting_days
+    from passed_over
 ),
 
 final as (
     select
-        pairs.a_order_id as order_id,
-        pairs.a_line_id as line_id,
-        pairs.sku,
-        pairs.backordered_at,
-        pairs.b_order_id as passed_by_order_id,
-        pairs.b_line_id as passed_by_line_id,
-        pairs.b_ordered_at as passed_by_ordered_at,
-        pairs.b_qty as passed_by_qty,
-        pairs.shipped_at,
-        pairs.shipped_date - pairs.backordered_date as waiting_days,
+        first_passes.*,
         receipts.po_id,
         receipts.received_at
-    from pairs
+    from first_passes
     asof left join receipts
         on
-            pairs.sku = receipts.sku
-            and pairs.shipped_at >= receipts.received_at
+            first_passes.sku = receipts.sku
+            and first_passes.first_passed_at >= receipts.received_at
 )
 
 select * from final
 order by
     waiting_days desc,
     order_id asc,
-    line_id asc,
-    shipped_at asc,
-    passed_by_order_id asc,
-    passed_by_line_id asc
+    line_id asc

@@ -1,6 +1,10 @@
 """allocation_inversions: hand-computed cases, one per rule of its definition (metrics.md)."""
 
+import random
+from datetime import UTC, date, datetime, timedelta
+
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dashboard.metrics.controls import allocation_inversions, allocation_inversions_lines
@@ -79,21 +83,70 @@ def test_pairs_per_sku_and_per_receipt(make_db):
     assert_frame_equal(result, expected, check_dtypes=False)
 
 
-def test_queue_lists_each_pair(make_db):
+def test_queue_lists_each_passed_over_line(make_db):
     con = make_db({"order_lines": LINES, "inbound": INBOUND})
     result = allocation_inversions_lines(con, W47).select(
-        "order_id", "passed_by_order_id", "waiting_days", "po_id"
+        "order_id",
+        "first_passed_at",
+        "passed_by_order_id",
+        "waiting_days",
+        "lines_shipped_ahead",
+        "units_shipped_ahead",
+        "po_id",
     )
-    # waiting_days = local date of t - A's backordered date: 20-10, 18-10, 20-18, 16-15.
+    # One row per line passed over (pairs (a1, b1), (a1, b2), (a4, b2), (a5, b4)).
+    # a1: first passed by b1 at 11-18 12:00 (receipt P1), 18-10 = 8 days; b1 and b2 ahead,
+    # 2 + 3 units. a4: b2 only (b1 was ordered before a4 was backordered), P9, 20-18 = 2.
+    # a5: b4, no receipt of T, 16-15 = 1. By waiting_days desc.
     expected = pl.DataFrame(
         {
-            "order_id": ["a1", "a1", "a4", "a5"],
-            "passed_by_order_id": ["b2", "b1", "b2", "b4"],
-            "waiting_days": [10, 8, 2, 1],
-            "po_id": ["P9", "P1", "P9", None],
-        }
+            "order_id": ["a1", "a4", "a5"],
+            "first_passed_at": [
+                datetime(2026, 11, 18, 12, tzinfo=UTC),
+                datetime(2026, 11, 20, 12, tzinfo=UTC),
+                datetime(2026, 11, 16, 12, tzinfo=UTC),
+            ],
+            "passed_by_order_id": ["b1", "b2", "b4"],
+            "waiting_days": [8, 2, 1],
+            "lines_shipped_ahead": [2, 1, 1],
+            "units_shipped_ahead": [5, 3, 1],
+            "po_id": ["P1", "P9", None],
+        },
+        # the store's time zone, as DuckDB names it
+        schema_overrides={"first_passed_at": pl.Datetime("us", "Etc/UTC")},
     )
     assert_frame_equal(result, expected, check_dtypes=False)
+
+
+def test_queue_first_line_on_equal_shipped_at_is_least_order_id_as_text(make_db):
+    rows = [
+        line("a", "S", 1, 1, "2026-11-16T10:00:00Z"),
+        line("2", "S", 1, 0, "2026-11-17T10:00:00Z", shipped_at="2026-11-18T10:00:00Z"),
+        line("10", "S", 4, 0, "2026-11-17T11:00:00Z", shipped_at="2026-11-18T10:00:00Z"),
+        # shipped before it was ordered (bad data): passes over a, backordered before t
+        line("x", "S", 2, 0, "2026-11-19T10:00:00Z", shipped_at="2026-11-17T10:00:00Z"),
+        # shipped before it was ordered, and before c was backordered: not a pair with c
+        line("c", "S", 1, 1, "2026-11-17T12:00:00Z", canceled_at="2026-11-18T10:00:00Z"),
+    ]
+    con = make_db({"order_lines": rows, "inbound": []})
+    queue = allocation_inversions_lines(con, W47).select(
+        "order_id", "passed_by_order_id", "lines_shipped_ahead", "units_shipped_ahead"
+    )
+    # a: x at 11-17 10:00 first, then "10" and "2" at 11-18 10:00. c is canceled at that
+    # instant (not waiting) and x shipped before c was backordered: c is never passed over.
+    expected = pl.DataFrame(
+        {
+            "order_id": ["a"],
+            "passed_by_order_id": ["x"],
+            "lines_shipped_ahead": [3],
+            "units_shipped_ahead": [7],
+        }
+    )
+    assert_frame_equal(queue, expected, check_dtypes=False)
+    rows[3] = line("x", "S", 2, 0, "2026-11-19T10:00:00Z", shipped_at="2026-11-19T09:00:00Z")
+    queue = allocation_inversions_lines(make_db({"order_lines": rows, "inbound": []}), W47)
+    # x now ships after "10" and "2": on equal shipped_at "10" < "2" as text.
+    assert queue["passed_by_order_id"].to_list() == ["10"]
 
 
 def test_without_inbound_receipts_are_unavailable(make_db):
@@ -171,3 +224,176 @@ def test_no_pairs_gives_zero_counts(make_db):
         }
     )
     assert_frame_equal(result, expected, check_dtypes=False, check_column_order=True)
+
+
+# ---- randomized: the fast figures against a plain enumeration of the pairs
+
+
+def random_history(seed: int) -> tuple[list[dict], list[dict]]:
+    """Small histories on a 6-hour grid (many equal instants), with lines shipped before
+    they were ordered, lines both shipped and canceled, and receipts at equal times."""
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 8, tzinfo=UTC)
+
+    def instant() -> datetime:
+        return start + timedelta(hours=6 * rng.randrange(80))
+
+    rows = []
+    for order in range(rng.randrange(20, 60)):
+        for _ in range(rng.choice([1, 1, 2])):
+            ordered = instant()
+            backordered = rng.random() < 0.5
+            shipped = rng.random() < 0.7
+            rows.append(
+                {
+                    "order_id": str(order),
+                    "ordered_at": ordered.isoformat(),
+                    "sku": rng.choice("STU"),
+                    "qty": str(rng.randrange(1, 5)),
+                    "backordered_qty": "1" if backordered else "0",
+                    "backordered_at": (
+                        (ordered + timedelta(hours=6 * rng.randrange(3))).isoformat()
+                        if backordered
+                        else None
+                    ),
+                    "shipped_at": (
+                        (ordered + timedelta(hours=6 * rng.randrange(-2, 40))).isoformat()
+                        if shipped
+                        else None
+                    ),
+                    "canceled_at": instant().isoformat() if rng.random() < 0.2 else None,
+                }
+            )
+    inbound = [
+        {
+            "po_id": rng.choice(["P1", "P10", "P9", "P2"]) + sku,
+            "sku": sku,
+            "qty": "5",
+            "received_at": instant().isoformat(),
+        }
+        for sku in "ST"
+        for _ in range(rng.randrange(4))
+    ]
+    return rows, inbound
+
+
+def enumerated(rows: list[dict], inbound: list[dict], period: Period):
+    """Summary and queue from every pair, straight from the definition (UTC dates)."""
+    ts = pl.Datetime("us", "Etc/UTC")
+    lines = pl.DataFrame(rows).with_columns(
+        pl.col("ordered_at", "backordered_at", "shipped_at", "canceled_at")
+        .str.to_datetime(time_zone="UTC")
+        .cast(ts),
+        pl.col("qty", "backordered_qty").cast(pl.Int64),
+        line_id=pl.int_range(pl.len()).over("order_id").add(1).cast(pl.String),
+    )
+    a = lines.filter(pl.col("backordered_qty") > 0).select(
+        "sku", "order_id", "line_id", "backordered_at", "shipped_at", "canceled_at"
+    )
+    b = lines.filter(
+        pl.col("shipped_at").dt.date().is_between(period.from_date, period.to_date, "left")
+    ).select(
+        "sku",
+        b_order=pl.col("order_id"),
+        b_line=pl.col("line_id"),
+        b_ordered=pl.col("ordered_at"),
+        b_qty=pl.col("qty"),
+        t=pl.col("shipped_at"),
+    )
+    receipts = pl.DataFrame(
+        inbound, schema={"po_id": pl.String, "sku": pl.String, "received_at": pl.String}
+    ).with_columns(pl.col("received_at").str.to_datetime(time_zone="UTC").cast(ts))
+    # each B's receipt: the latest received_at <= t, ties by the greatest po_id
+    b_receipt = (
+        b.join(receipts, on="sku", how="left")
+        .filter(pl.col("received_at") <= pl.col("t"))
+        .sort("received_at", "po_id")
+        .group_by("b_order", "b_line", maintain_order=True)
+        .agg(pl.col("po_id", "received_at").last())
+    )
+    b = b.join(b_receipt, on=["b_order", "b_line"], how="left")
+    pairs = a.join(b, on="sku").filter(
+        pl.col("b_ordered") > pl.col("backordered_at"),
+        pl.col("backordered_at") <= pl.col("t"),
+        pl.col("shipped_at").is_null() | (pl.col("shipped_at") > pl.col("t")),
+        pl.col("canceled_at").is_null() | (pl.col("canceled_at") > pl.col("t")),
+    )
+    per = []
+    for breakdown, keys in (("total", []), ("sku", ["sku"]), ("receipt", ["sku", "po_id"])):
+        a_side = pairs.unique([*keys, "order_id", "line_id"])
+        b_side = pairs.unique([*keys, "b_order", "b_line"])
+        figures = (
+            (a_side.group_by(keys) if keys else a_side.select()).agg(lines_passed_over=pl.len())
+            if keys
+            else pl.DataFrame({"lines_passed_over": [a_side.height]})
+        )
+        units = (
+            b_side.group_by(keys).agg(
+                units_shipped_ahead=pl.col("b_qty").sum(), received_at=pl.col("received_at").first()
+            )
+            if keys
+            else pl.DataFrame({"units_shipped_ahead": [b_side["b_qty"].sum()]})
+        )
+        count = (
+            pairs.group_by(keys).agg(pairs=pl.len())
+            if keys
+            else pl.DataFrame({"pairs": [pairs.height]})
+        )
+        part = (
+            figures.join(units, on=keys, nulls_equal=True).join(count, on=keys, nulls_equal=True)
+            if keys
+            else pl.concat([figures, units, count], how="horizontal")
+        )
+        per.append(
+            part.with_columns(breakdown=pl.lit(breakdown)).sort(
+                ["lines_passed_over", "units_shipped_ahead", *keys],
+                descending=[True, True] + [False] * len(keys),
+                nulls_last=True,
+            )
+        )
+    summary = pl.concat(per, how="diagonal_relaxed").select(
+        "breakdown",
+        pl.col("sku").cast(pl.String),
+        pl.col("po_id").cast(pl.String),
+        pl.when(pl.col("breakdown") == "receipt").then(pl.col("received_at")).cast(ts),
+        pl.col("lines_passed_over", "units_shipped_ahead", "pairs").cast(pl.Int64),
+    )
+    queue = (
+        pairs.sort("t", "b_order", "b_line")
+        .group_by("order_id", "line_id", maintain_order=True)
+        .agg(
+            first_passed_at=pl.col("t").first(),
+            passed_by_order_id=pl.col("b_order").first(),
+            passed_by_line_id=pl.col("b_line").first(),
+            waiting_days=(pl.col("t").dt.date() - pl.col("backordered_at").dt.date())
+            .first()
+            .dt.total_days(),
+            lines_shipped_ahead=pl.len(),
+            units_shipped_ahead=pl.col("b_qty").sum(),
+            po_id=pl.col("po_id").first(),
+            received_at=pl.col("received_at").first(),
+        )
+        .sort("waiting_days", "order_id", "line_id", descending=[True, False, False])
+    )
+    return summary, queue
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fast_figures_equal_pair_enumeration(make_db, seed):
+    rows, inbound = random_history(seed)
+    con = make_db({"order_lines": rows, "inbound": inbound})
+    for period in (W47, Period(date(2026, 11, 10), date(2026, 11, 30))):
+        summary, queue = enumerated(rows, inbound, period)
+        assert summary["pairs"][0] > 0
+        assert_frame_equal(
+            allocation_inversions(con, period).with_columns(
+                pl.col("lines_passed_over", "units_shipped_ahead", "pairs").cast(pl.Int64)
+            ),
+            summary,
+        )
+        assert_frame_equal(
+            allocation_inversions_lines(con, period)
+            .drop("sku", "backordered_at", "resolved_at")
+            .with_columns(pl.col("lines_shipped_ahead", "units_shipped_ahead").cast(pl.Int64)),
+            queue.with_columns(pl.col("lines_shipped_ahead").cast(pl.Int64)),
+        )
