@@ -1153,7 +1153,12 @@ def sla_chart(sla: pl.DataFrame, rate: str) -> go.Figure:
             x=channels,
             y=sla[f"{rate}_threshold"].cast(pl.Float64).to_list(),
             mode="markers",
-            marker={"symbol": "line-ew-open", "size": 60, "line": {"width": 3, "color": "#333"}},
+            marker={
+                "symbol": "line-ew-open",
+                "size": 60,
+                "color": "#222",
+                "line": {"width": 3, "color": "#222"},
+            },
             name="threshold",
             hovertemplate="threshold %{y:.1%}<extra>%{x}</extra>",
         )
