@@ -84,14 +84,19 @@ def _dominance(p_start, p_x, p_y, p_w, q_start, q_x, q_y):
     return out
 
 
-def _dominance_sums(points: pl.DataFrame, queries: pl.DataFrame) -> np.ndarray:
-    """Per row of `queries` (sku, x, y), in its order: the sum of w over the rows of `points`
-    (sku, x, y, w) of the same sku with x < the query's x and y > the query's y."""
-    skus = pl.concat([points["sku"], queries["sku"]]).unique().sort()
-    code = pl.col("sku").replace_strict(skus, pl.int_range(skus.len()), return_dtype=pl.Int64)
-    points = points.with_columns(code.alias("code")).sort("code", "x")
-    queries = queries.with_row_index("row").with_columns(code.alias("code")).sort("code", "x")
-    groups = np.arange(skus.len() + 1)
+def _dominance_sums(points: pl.DataFrame, queries: pl.DataFrame, by: list[str]) -> np.ndarray:
+    """Per row of `queries` (by..., x, y), in its order: the sum of w over the rows of
+    `points` (by..., x, y, w) with the same `by` values (nulls equal), x < the query's x and
+    y > the query's y."""
+    keys = (
+        pl.concat([points.select(by), queries.select(by)])
+        .unique()
+        .sort(by, nulls_last=True)
+        .with_row_index("code")
+    )
+    points = points.join(keys, on=by, nulls_equal=True).sort("code", "x")
+    queries = queries.with_row_index("row").join(keys, on=by, nulls_equal=True).sort("code", "x")
+    groups = np.arange(keys.height + 1)
     sums = _dominance(
         np.searchsorted(points["code"].to_numpy(), groups).astype(np.int64),
         points["x"].to_numpy().astype(np.int64),
@@ -101,24 +106,55 @@ def _dominance_sums(points: pl.DataFrame, queries: pl.DataFrame) -> np.ndarray:
         queries["x"].to_numpy().astype(np.int64),
         queries["y"].to_numpy().astype(np.int64),
     )
-    out = np.empty(queries.height, dtype=np.int64)
+    out = np.zeros(queries.height, dtype=np.int64)
     out[queries["row"].to_numpy()] = sums
     return out
 
 
-NEVER = np.iinfo(np.int64).max  # waiting_until of a line still open
+NEVER = np.iinfo(np.int64).max  # until_us of a line still open
 
 
-def _inversion_sides(con, period, filters, settings, as_of) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The two sides of the pairs (queries/allocation_inversions.sql): passed-over lines A,
-    one row per receipt they were passed over in, and shipped-ahead lines B with their
-    receipt."""
-    sides = run(con, "allocation_inversions", base_params(period, filters, settings, as_of))
-    passed = sides.filter(pl.col("side") == "A").with_columns(
-        pl.col("waiting_until_us").fill_null(NEVER)
+def _inversion_sides(name, con, period, filters, settings, as_of):
+    """The lines that can take part (queries/<name>.sql): waiting lines A, shipped lines B
+    with their receipt, and per B the count of its pairs; A and B as x (from_at) and y
+    (until_at) in microseconds."""
+    sides = run(con, name, base_params(period, filters, settings, as_of))
+    micros = [
+        pl.col("from_at").dt.epoch("us").alias("x"),
+        pl.col("until_at").dt.epoch("us").fill_null(NEVER).alias("y"),
+    ]
+    waiting = sides.filter(pl.col("side") == "A").drop("po_id").with_columns(micros)
+    receipts = (
+        sides.filter(pl.col("side") == "R")
+        .select("sku", "po_id", received_at=pl.col("from_at"))
+        .sort("received_at")
     )
-    ahead = sides.filter(pl.col("side") == "B")
-    return passed, ahead
+    shipped = (
+        sides.filter(pl.col("side") == "B")
+        .drop("po_id")
+        .with_columns(*micros, pl.col("qty").fill_null(0).cast(pl.Int64))
+        .sort("until_at")
+        .join_asof(
+            receipts,
+            left_on="until_at",
+            right_on="received_at",
+            by="sku",
+            strategy="backward",
+            check_sortedness=False,
+        )
+    )
+    # pairs per B: the A of its sku with x < B's x and y > B's y
+    shipped = shipped.with_columns(
+        pairs=pl.Series(
+            _dominance_sums(waiting.with_columns(w=pl.lit(1, pl.Int64)), shipped, ["sku"]),
+        )
+    )
+    return waiting, shipped.filter(pl.col("pairs") > 0)
+
+
+def _negated(frame: pl.DataFrame) -> pl.DataFrame:
+    """x and y negated: "B.x > A.x and B.y < A.y" becomes a count of x < and y >."""
+    return frame.with_columns(-pl.col("x"), -pl.col("y"))
 
 
 @metric(
@@ -126,25 +162,22 @@ def _inversion_sides(con, period, filters, settings, as_of) -> tuple[pl.DataFram
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame:
-    passed, ahead = _inversion_sides(con, period, filters, settings, as_of)
-    lines = passed.unique(["sku", "order_id", "line_id"])
-    # pairs per B: the A of its sku with backordered_us < before_us and waiting_until_us >
-    # shipped_us (only A with a pair can be one)
-    ahead = ahead.with_columns(
-        pl.Series(
-            "pairs",
-            _dominance_sums(
-                lines.select(
-                    "sku",
-                    x=pl.col("backordered_us"),
-                    y=pl.col("waiting_until_us"),
-                    w=pl.lit(1, pl.Int64),
-                ),
-                ahead.select("sku", x=pl.col("before_us"), y=pl.col("shipped_us")),
-            ),
-        ),
-        pl.col("qty").fill_null(0).cast(pl.Int64),
+    waiting, ahead = _inversion_sides(
+        "allocation_inversions", con, period, filters, settings, as_of
     )
+    # A passed over in a receipt: some B of that receipt has B.x > A.x and B.y < A.y
+    per_receipt_a = waiting.join(ahead.select("sku", "po_id").unique(), on="sku")
+    passed = per_receipt_a.filter(
+        pl.Series(
+            _dominance_sums(
+                _negated(ahead).with_columns(w=pl.lit(1, pl.Int64)),
+                _negated(per_receipt_a),
+                ["sku", "po_id"],
+            )
+        )
+        > 0
+    )
+    lines = passed.unique(["sku", "order_id", "line_id"])
     figures = [pl.col("qty").sum().alias("units_shipped_ahead"), pl.col("pairs").sum()]
     total = pl.DataFrame(
         {"breakdown": ["total"], "lines_passed_over": [lines.height]},
@@ -170,7 +203,7 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
         pl.col("breakdown"),
         pl.col("sku").cast(pl.String),
         pl.col("po_id").cast(pl.String),
-        pl.col("received_at").cast(ahead.schema["received_at"]),
+        pl.col("received_at").cast(waiting.schema["from_at"]),
         pl.col("lines_passed_over").cast(pl.Int64),
         pl.col("units_shipped_ahead").fill_null(0).cast(pl.Decimal(38, 0)),
         pl.col("pairs").fill_null(0).cast(pl.Decimal(38, 0)),
@@ -200,36 +233,69 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
-    queue = run(con, "allocation_inversions_lines", base_params(period, filters, settings, as_of))
-    _, ahead = _inversion_sides(con, period, filters, settings, as_of)
-    # per A: the B of its sku with before_us > backordered_us and shipped_us < waiting_until
-    # (negated, as _dominance_sums counts x < and y >)
-    points = ahead.select(
-        "sku", x=-pl.col("before_us"), y=-pl.col("shipped_us"), w=pl.lit(1, pl.Int64)
+    waiting, ahead = _inversion_sides(
+        "allocation_inversions_lines", con, period, filters, settings, as_of
     )
-    queries = queue.select(
-        "sku",
-        x=-pl.col("backordered_at").dt.epoch("us"),
-        y=-pl.col("resolved_at").dt.epoch("us").fill_null(NEVER),
+    # per A: the B of its sku with B.x > A.x and B.y < A.y, counted and their qty summed
+    points = _negated(ahead).with_columns(w=pl.lit(1, pl.Int64))
+    waiting = waiting.with_columns(
+        lines_shipped_ahead=pl.Series(_dominance_sums(points, _negated(waiting), ["sku"])),
+        units_shipped_ahead=pl.Series(
+            _dominance_sums(points.with_columns(w=pl.col("qty")), _negated(waiting), ["sku"])
+        ),
+    ).filter(pl.col("lines_shipped_ahead") > 0)
+    # A's first pair: the first B by (shipped_at, order_id, line_id) among those with
+    # B.x > A.x (a running min from the greatest x); it is a pair as A has one.
+    ahead = ahead.sort("until_at", "order_id", "line_id", nulls_last=True).with_row_index("first")
+    firsts = (
+        ahead.group_by("sku", "x")
+        .agg(pl.col("first").min())
+        .sort("sku", "x", descending=[False, True])
+        .with_columns(pl.col("first").cum_min().over("sku"))
+        .sort("x")
     )
-    units = points.with_columns(w=ahead["qty"].fill_null(0).cast(pl.Int64))
-    return queue.with_columns(
-        lines_shipped_ahead=pl.Series(_dominance_sums(points, queries)),
-        units_shipped_ahead=pl.Series(_dominance_sums(units, queries)),
-    ).select(
-        "order_id",
-        "line_id",
-        "sku",
-        "backordered_at",
-        "resolved_at",
-        "first_passed_at",
-        "passed_by_order_id",
-        "passed_by_line_id",
-        "waiting_days",
-        "lines_shipped_ahead",
-        "units_shipped_ahead",
-        "po_id",
-        "received_at",
+    first_lines = ahead.select(
+        "first",
+        first_passed_at=pl.col("until_at"),
+        passed_by_order_id=pl.col("order_id"),
+        passed_by_line_id=pl.col("line_id"),
+        first_date=pl.col("local_date"),
+        po_id=pl.col("po_id"),
+        received_at=pl.col("received_at"),
+    )
+    return (
+        waiting.sort("x")
+        .join_asof(
+            firsts,
+            on="x",
+            by="sku",
+            strategy="forward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .join(first_lines, on="first", how="left")
+        .select(
+            "order_id",
+            "line_id",
+            "sku",
+            backordered_at=pl.col("from_at"),
+            resolved_at=pl.col("until_at"),
+            first_passed_at=pl.col("first_passed_at"),
+            passed_by_order_id=pl.col("passed_by_order_id"),
+            passed_by_line_id=pl.col("passed_by_line_id"),
+            waiting_days=(pl.col("first_date") - pl.col("local_date")).dt.total_days(),
+            lines_shipped_ahead=pl.col("lines_shipped_ahead"),
+            units_shipped_ahead=pl.col("units_shipped_ahead"),
+            po_id=pl.col("po_id"),
+            received_at=pl.col("received_at"),
+        )
+        .sort(
+            "waiting_days",
+            "order_id",
+            "line_id",
+            descending=[True, False, False],
+            nulls_last=True,
+        )
     )
 
 
