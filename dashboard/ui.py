@@ -1505,7 +1505,7 @@ def top20_columns(quarter: Period) -> dict:
         "review_flag": st.column_config.CheckboxColumn(
             "Review", help="Flagged by the thresholds above"
         ),
-        "review_reason": st.column_config.TextColumn("Why flagged"),
+        "review_reason": st.column_config.TextColumn("Why flagged", width="medium"),
         "oversell_cap": st.column_config.NumberColumn("Cap (units)", format="%d"),
         "backorder_eligible": st.column_config.CheckboxColumn("Eligible"),
     }

@@ -149,3 +149,14 @@ def test_order_timeline_opens_from_a_selected_queue_row(page: Page, app_server, 
     assert query(page)["order"] == [first_order]
     assert query(page)["week"] == [week.label]
     expect(page.get_by_role("textbox", name="Order id")).to_have_value(first_order)
+
+
+def test_weekly_pack_downloads_for_the_week_shown(page: Page, app_server, week):
+    open_page(page, f"{app_server}/?week={week.label}&channel=web", "Weekly review")
+    button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Weekly pack")
+    with page.expect_download(timeout=180_000) as download:
+        button.click()
+    assert download.value.suggested_filename == f"weekly-pack-{week.label}.html"
+    html = download.value.path().read_text(encoding="utf-8")
+    assert html.lstrip().startswith("<")
+    assert week.label in html
