@@ -259,14 +259,20 @@ def bench_size(label: str, args, report: Report, log) -> None:
         )
         report.add(label, "quarterly_top20", r, kind="quarterly_top20", note=quarter)
     if "replay" in steps:
-        results["replay"] = r = run_step({**base, "kind": "replay", "period": quarter}, log=log)
+        results["replay"] = r = run_step(
+            {**base, "kind": "replay", "period": quarter}, log=log, timeout=args.step_timeout
+        )
         if r.error and r.error.startswith("not available"):
             report.add(label, "replay", value=None, note=r.error[:120], kind="replay")
         else:
             report.add(
                 label, "replay", r, kind="replay", note=f"{quarter}, replay + outcome, uncached"
             )
-            r = run_step({**base, "kind": "replay_cached", "period": quarter}, log=log)
+            r = run_step(
+                {**base, "kind": "replay_cached", "period": quarter},
+                log=log,
+                timeout=args.step_timeout,
+            )
             report.add(
                 label,
                 "replay (features, events cached)",
@@ -274,7 +280,11 @@ def bench_size(label: str, args, report: Report, log) -> None:
                 kind="replay",
                 note="a rerun with other rules or caps",
             )
-            r = run_step({**base, "kind": "replay_figures", "period": quarter}, log=log)
+            r = run_step(
+                {**base, "kind": "replay_figures", "period": quarter},
+                log=log,
+                timeout=args.step_timeout,
+            )
             report.add(
                 label,
                 "replay + scenario figures",
@@ -283,10 +293,14 @@ def bench_size(label: str, args, report: Report, log) -> None:
                 note="plus the metrics without the blocked lines",
             )
     if "pandas" in steps:
-        core = run_step({**base, "kind": "core", "period": week}, log=log)
+        core = run_step(
+            {**base, "kind": "core", "period": week}, log=log, timeout=args.step_timeout
+        )
         results["core"] = core
         report.add(label, "core (5 metrics of the reference)", core, kind="core", note=week)
-        ref = run_step({**base, "kind": "pandas", "period": week}, log=log)
+        ref = run_step(
+            {**base, "kind": "pandas", "period": week}, log=log, timeout=args.step_timeout
+        )
         info = ref.info
         checked = (
             f"equal to ours on {info.get('checked', 0)} figures"
@@ -337,6 +351,7 @@ def bench_size(label: str, args, report: Report, log) -> None:
                 "shot": str(OUT / f"app-{label}.png"),
             },
             log=log,
+            timeout=args.step_timeout,
             script="app_paint.py",
         )
         i = r.info
