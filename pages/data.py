@@ -56,7 +56,13 @@ st.caption(
 )
 has_orders = ui.view() is not None
 orders = st.number_input(
-    "Orders", min_value=1000, max_value=200_000, value=20_000, step=1000, disabled=has_orders
+    "Orders",
+    min_value=1000,
+    max_value=200_000,
+    value=20_000,
+    step=1000,
+    disabled=has_orders,
+    key="demo_orders",
 )
 if st.button(
     "Load the demo data",

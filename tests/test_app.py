@@ -431,3 +431,21 @@ def test_weekly_cards_name_the_missing_column(make_db, tmp_path, monkeypatch):
     assert cancel.value == "unavailable"
     assert "canceled_at" in cancel.proto.delta_description
     assert any("have no canceled_at column" in w.value for w in at.warning)
+
+
+def test_demo_button_loads_the_demo_into_an_empty_database(tmp_path, monkeypatch):
+    db = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = run_app(page="data")
+    at.number_input(key="demo_orders").set_value(1000)
+    next(b for b in at.button if b.label == "Load the demo data").click().run(timeout=300)
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Import landed" in s.value for s in at.success)
+    with store.connect(db) as connection:
+        cursor = connection.cursor()
+        ((orders,),) = cursor.execute("select count(distinct order_id) from order_lines").fetchall()
+        cursor.close()
+    assert orders == 1000
+    loaded = frame_shown(at, "table_name", "rows")
+    assert dict(zip(loaded["table_name"], loaded["rows"], strict=True))["order_lines"] > 1000
+    assert next(b for b in at.button if b.label == "Load the demo data").disabled
