@@ -53,8 +53,9 @@ STEPS = ("generate", "import", "metrics", "review", "top20", "replay", "pandas",
 REVIEWS = ("weekly_review", "quarterly_top20")
 # Our steps whose peak memory counts against the memory target (not pandas, not the app).
 OURS = ("import", "metric", "weekly_review", "quarterly_top20", "replay", "core")
-# Bytes of CSV + database per order line, measured at 1M (for the disk check).
-BYTES_PER_LINE = 600
+# Bytes per order line on disk: CSV ~160 + database ~65 + the import's scratch copy ~65,
+# measured at 1M and 10M (for the disk check).
+BYTES_PER_LINE = 300
 
 
 class Report:
@@ -397,7 +398,11 @@ def disk_ok(label: str) -> tuple[bool, str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--sizes", default="1M,10M,100M", help="order lines, e.g. 1M,10M,100M")
+    p.add_argument(
+        "--sizes",
+        default="1M,10M",
+        help="order lines, e.g. 1M,10M,100M (100M only when asked: hours of generation and import)",
+    )
     p.add_argument("--repeat", type=int, default=5, help="timed runs per step (after a warm-up)")
     p.add_argument(
         "--only", default=",".join(STEPS), help=f"comma list of steps: {', '.join(STEPS)}"
