@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -20,7 +20,7 @@ with tabs[0]:
     st.caption(f"Backordered lines resolved (shipped or canceled) in {period.label}.")
     if ui.usable(cancels, f"No backordered lines resolved in {period.label}."):
         ui.cancel_cards(cancels, currency)
-        reasons = ui.breakdown(cancels, "cancel_reason")
+        reasons = tables.breakdown(cancels, "cancel_reason")
         left, right = st.columns(2)
         with left:
             ui.chart(
@@ -50,12 +50,12 @@ with tabs[0]:
         ui.table(reasons, "cancels_by_cancel_reason", link_orders=False)
         st.subheader("By backorder reason")
         ui.table(
-            ui.breakdown(cancels, "backorder_reason"),
+            tables.breakdown(cancels, "backorder_reason"),
             "cancels_by_backorder_reason",
             link_orders=False,
         )
         st.subheader("By supplier")
-        by_supplier = ui.breakdown(cancels, "supplier")
+        by_supplier = tables.breakdown(cancels, "supplier")
         ui.chart(
             ui.bar_chart(
                 by_supplier,
@@ -76,7 +76,7 @@ with tabs[0]:
             link_orders=False,
         )
         st.subheader("By SKU")
-        ui.table(ui.breakdown(cancels, "sku"), "cancels_by_sku", link_orders=False, height=360)
+        ui.table(tables.breakdown(cancels, "sku"), "cancels_by_sku", link_orders=False, height=360)
     ui.definition("backorder_cancel_rate")
 
 with tabs[1]:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 st.title("Data")
 conf = ui.current_settings()
@@ -36,8 +36,8 @@ with st.form("upload", clear_on_submit=True):
     left, right = st.columns(2)
     timezone = left.selectbox(
         "Store time zone (for times without an offset)",
-        ui.TIMEZONES,
-        index=ui.TIMEZONES.index(conf.timezone) if conf.timezone in ui.TIMEZONES else 0,
+        tables.TIMEZONES,
+        index=tables.TIMEZONES.index(conf.timezone) if conf.timezone in tables.TIMEZONES else 0,
     )
     currency = right.text_input("Currency (one per dataset)", value=conf.currency, max_chars=3)
     submitted = st.form_submit_button("Import", type="primary", icon=":material/upload:")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 from dashboard.params import Period
 
 view = ui.require_view()
@@ -37,7 +37,7 @@ slip_threshold = right.number_input(
 )
 
 quarter = Period.quarter(st.session_state["quarter"])
-audit = ui.with_review_thresholds(conf, cancel_threshold / 100, slip_threshold)
+audit = tables.with_review_thresholds(conf, cancel_threshold / 100, slip_threshold)
 st.caption(
     f"{quarter.label} ({quarter.from_date} to {quarter.as_of}) against "
     f"{quarter.previous().label}. Filters: {view.describe()}. Flag: cancel rate above "
@@ -54,7 +54,7 @@ if ui.usable(top, f"No backordered lines ordered in {quarter.label}."):
         column_config=ui.top20_columns(quarter),
         link_skus=True,
         height=740,
-        column_order=ui.TOP20_ORDER,
+        column_order=tables.TOP20_ORDER,
     )
     ui.chart(ui.top20_chart(top, quarter))
 ui.definition("quarterly_top20")
@@ -63,9 +63,9 @@ st.header("The five most delayed orders, start to finish", divider="gray")
 delayed = ui.figure("quarterly_top20_delayed_orders", quarter, filters, audit)
 if ui.usable(delayed, f"No backordered orders placed in {quarter.label}."):
     ui.table(delayed, "quarterly_delayed_orders")
-    for order_id in ui.column_values(delayed, "order_id"):
+    for order_id in tables.column_values(delayed, "order_id"):
         events = ui.order_timeline(order_id)
-        with st.expander(ui.delayed_order_title(delayed, order_id), expanded=False):
+        with st.expander(tables.delayed_order_title(delayed, order_id), expanded=False):
             ui.chart(ui.timeline_chart(events, order_id), key=f"delayed_{order_id}")
             ui.table(
                 events,
@@ -73,6 +73,6 @@ if ui.usable(delayed, f"No backordered orders placed in {quarter.label}."):
                 key=f"delayed_table_{order_id}",
                 link_orders=False,
                 column_config=ui.TIMELINE_COLUMNS,
-                height=ui.rows_height(events),
+                height=tables.rows_height(events),
             )
 ui.definition("quarterly_top20_delayed_orders")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 conf = ui.current_settings()
 st.title("Settings")
@@ -74,7 +74,7 @@ with st.form("settings"):
         "windows in days ending on the as-of day."
     )
     rules = st.data_editor(
-        ui.channel_rules_table(conf),
+        tables.channel_rules_table(conf, ui.catalog()["channel"]),
         column_config=ui.CHANNEL_RULE_COLUMNS,
         hide_index=True,
         width="stretch",
@@ -85,7 +85,7 @@ with st.form("settings"):
 
 if saved:
     ui.save_settings(
-        ui.settings_from_form(
+        tables.settings_from_form(
             conf,
             silence_days=silence_days,
             receiving_buffer_days=buffer_days,
@@ -101,4 +101,4 @@ if st.session_state.pop("_settings_saved", False):
     st.success("Saved. Every page now uses these settings.", icon=":material/check:")
 
 st.header("In force", divider="gray")
-ui.table(ui.settings_table(conf), "settings", link_orders=False)
+ui.table(tables.settings_table(conf), "settings", link_orders=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -25,10 +25,10 @@ if ui.usable(rate, f"No lines ordered in {period.label}."):
         placeholder="part of a SKU, e.g. MUG",
         icon=":material/search:",
     )
-    by_sku = ui.sku_rows(rate, st.session_state.get("sku_search", ""))
+    by_sku = tables.sku_rows(rate, st.session_state.get("sku_search", ""))
     st.caption("Sorted by backordered lines; click a header to sort, a row to drill down.")
     state = ui.table(by_sku, "backorder_rate_by_sku", selectable=True, height=420)
-    selected = ui.selected_value(state, by_sku, "sku")
+    selected = tables.selected_value(state, by_sku, "sku")
     ui.chart(ui.top_skus_chart(by_sku, period))
 ui.definition("backorder_rate")
 
@@ -46,9 +46,9 @@ if not sku:
     st.stop()
 
 drill = ui.drill_period(view)
-one = ui.with_sku(filters, sku)
+one = tables.with_sku(filters, sku)
 st.caption(
-    f"{ui.plain(sku)} over {drill.label} (at least the 13 weeks ending {view.week.label}); "
+    f"{tables.plain(sku)} over {drill.label} (at least the 13 weeks ending {view.week.label}); "
     "open lines as of the selected week's Sunday."
 )
 
@@ -94,7 +94,7 @@ st.subheader("Cancellations")
 cancels = ui.figure("backorder_cancel_rate", drill, one, conf)
 if ui.usable(cancels, f"No backordered lines of this SKU resolved in {drill.label}."):
     ui.cancel_cards(cancels, currency)
-    reasons = ui.breakdown(cancels, "cancel_reason")
+    reasons = tables.breakdown(cancels, "cancel_reason")
     if ui.usable(reasons, "None of them was canceled."):
         ui.table(reasons, f"cancels_{sku}", link_orders=False)
 ui.definition("backorder_cancel_rate")

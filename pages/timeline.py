@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 view = ui.require_view()
 st.title("Order timeline")
@@ -25,7 +25,7 @@ if not order_id:
     st.stop()
 
 events = ui.order_timeline(order_id)
-if ui.usable(events, f"No order {ui.plain(order_id)} in the loaded data."):
+if ui.usable(events, f"No order {tables.plain(order_id)} in the loaded data."):
     ui.order_summary(events, view.settings.currency)
     ui.chart(ui.timeline_chart(events, order_id))
     ui.table(
@@ -33,6 +33,6 @@ if ui.usable(events, f"No order {ui.plain(order_id)} in the loaded data."):
         f"order_{order_id}",
         link_orders=False,
         column_config=ui.TIMELINE_COLUMNS,
-        height=ui.rows_height(events),
+        height=tables.rows_height(events),
     )
 ui.definition("order_timeline")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import tables, ui
 
 view = ui.require_view()
 week, conf, filters = view.week, view.settings, view.filters
@@ -41,7 +41,7 @@ st.header("Queues to act on", divider="gray")
 st.caption("Each row links to the order's timeline. Downloads carry every row.")
 silent = ui.figure("silent_backorders", week, filters, conf)
 open_lines = ui.figure("backorder_age_lines", week, filters, conf)
-overdue = ui.only_rows_with(open_lines, "days_overdue")
+overdue = tables.only_rows_with(open_lines, "days_overdue")
 inversions = ui.figure("allocation_inversions", week, filters, conf)
 pairs = ui.figure("allocation_inversions_lines", week, filters, conf)
 hygiene = ui.figure("hygiene", week, filters, conf)
@@ -52,12 +52,12 @@ failing = ui.figure("delay_notice_compliance_lines", week, filters, conf)
 notice = ui.figure("first_notice", week, filters, conf)
 tabs = st.tabs(
     [
-        ui.tab_label("Silent backorders", silent),
-        ui.tab_label("Overdue backorders", overdue),
-        ui.tab_label("Allocation inversions", pairs, " pairs"),
-        ui.tab_label("Hygiene failures", failures),
-        ui.tab_label("Channel SLA", ui.sla_over(sla), " over"),
-        ui.tab_label("Delay-notice compliance", failing),
+        tables.tab_label("Silent backorders", silent),
+        tables.tab_label("Overdue backorders", overdue),
+        tables.tab_label("Allocation inversions", pairs, " pairs"),
+        tables.tab_label("Hygiene failures", failures),
+        tables.tab_label("Channel SLA", tables.sla_over(sla), " over"),
+        tables.tab_label("Delay-notice compliance", failing),
         "First notice",
     ]
 )
@@ -94,11 +94,11 @@ with tabs[2]:
         left, right = st.columns(2)
         with left:
             st.subheader("Per SKU")
-            ui.table(ui.breakdown(inversions, "sku", keep=["sku"]), "inversions_by_sku")
+            ui.table(tables.breakdown(inversions, "sku", keep=["sku"]), "inversions_by_sku")
         with right:
             st.subheader("Per inbound receipt")
             ui.table(
-                ui.breakdown(inversions, "receipt", keep=["sku", "po_id", "received_at"]),
+                tables.breakdown(inversions, "receipt", keep=["sku", "po_id", "received_at"]),
                 "inversions_by_receipt",
             )
         st.subheader("Pairs: the waiting line, and the newer line shipped ahead of it")
