@@ -54,85 +54,111 @@ def silent_backorders(con, period, filters, settings, as_of) -> pl.DataFrame:
 
 
 @numba.njit(cache=True)
-def _dominance(p_start, p_x, p_y, p_w, q_start, q_x, q_y):
-    """Per query q: the sum of w over the points p of its group with x_p < x_q and
-    y_p > y_q. Points and queries are sorted by (group, x); group g is p_start[g]:p_start[g+1]
-    of the points and q_start[g]:q_start[g+1] of the queries. A sweep over x per group
-    adds points to a Fenwick tree over the ranks of y."""
+def _by_group_and_x(groups, group, by_x):
+    """Row numbers ordered by (group, x), given them ordered by x (a stable counting sort
+    by group), and each group's start in them."""
+    start = np.zeros(groups + 1, dtype=np.int64)
+    for g in group:
+        start[g + 1] += 1
+    start = np.cumsum(start)
+    order = np.empty(group.shape[0], dtype=np.int64)
+    filled = start[:-1].copy()
+    for row in by_x:
+        order[filled[group[row]]] = row
+        filled[group[row]] += 1
+    return order, start
+
+
+@numba.njit(cache=True)
+def _dominance(groups, p_group, p_x, p_y, p_w, p_by_x, q_group, q_x, q_y, q_by_x):
+    """Per query q (in input order): the sum of w over the points p with p_group = q_group,
+    p_x < q_x and p_y > q_y. Groups are 0 .. groups - 1; p_by_x, q_by_x: the rows ordered
+    by x (NumPy's argsort is faster than numba's). Per group, a sweep over x adds the
+    points to a Fenwick tree over the ranks of their y: O(n log n), no pair is listed."""
     out = np.zeros(q_x.shape[0], dtype=np.int64)
-    for g in range(p_start.shape[0] - 1):
+    p_order, p_start = _by_group_and_x(groups, p_group, p_by_x)
+    q_order, q_start = _by_group_and_x(groups, q_group, q_by_x)
+    px, py, pw = p_x[p_order], p_y[p_order], p_w[p_order]
+    qx, qy = q_x[q_order], q_y[q_order]
+    for g in range(groups):
         lo, hi = p_start[g], p_start[g + 1]
-        ys = np.sort(p_y[lo:hi])
-        tree = np.zeros(hi - lo + 1, dtype=np.int64)
+        if lo == hi or q_start[g] == q_start[g + 1]:
+            continue
+        ys = np.sort(py[lo:hi])
+        n = hi - lo
+        tree = np.zeros(n + 1, dtype=np.int64)
         added = 0
         j = lo
         for i in range(q_start[g], q_start[g + 1]):
-            while j < hi and p_x[j] < q_x[i]:
-                k = np.searchsorted(ys, p_y[j], side="left") + 1
-                while k <= hi - lo:
-                    tree[k] += p_w[j]
+            while j < hi and px[j] < qx[i]:
+                k = np.searchsorted(ys, py[j], side="left") + 1
+                while k <= n:
+                    tree[k] += pw[j]
                     k += k & -k
-                added += p_w[j]
+                added += pw[j]
                 j += 1
-            # points added with y_p <= y_q
-            k = np.searchsorted(ys, q_y[i], side="right")
+            # the points added with y <= the query's y
+            k = np.searchsorted(ys, qy[i], side="right")
             at_most = 0
             while k > 0:
                 at_most += tree[k]
                 k -= k & -k
-            out[i] = added - at_most
+            out[q_order[i]] = added - at_most
     return out
 
 
-def _dominance_sums(points: pl.DataFrame, queries: pl.DataFrame, by: list[str]) -> np.ndarray:
-    """Per row of `queries` (by..., x, y), in its order: the sum of w over the rows of
-    `points` (by..., x, y, w) with the same `by` values (nulls equal), x < the query's x and
-    y > the query's y."""
-    keys = (
-        pl.concat([points.select(by), queries.select(by)])
-        .unique()
-        .sort(by, nulls_last=True)
-        .with_row_index("code")
+def _dominance_sums(
+    groups: int, points: pl.DataFrame, queries: pl.DataFrame, w: str | None = None
+) -> pl.Series:
+    """Per row of `queries` (group, x, y): the sum of `w` (default 1) over the rows of
+    `points` (group, x, y) of its group with x < its x and y > its y."""
+
+    p_x = points["x"].to_numpy().astype(np.int64)
+    q_x = queries["x"].to_numpy().astype(np.int64)
+    return pl.Series(
+        _dominance(
+            groups,
+            points["group"].to_numpy().astype(np.int64),
+            p_x,
+            points["y"].to_numpy().astype(np.int64),
+            points[w].to_numpy().astype(np.int64) if w else np.ones(p_x.shape[0], np.int64),
+            np.argsort(p_x),
+            queries["group"].to_numpy().astype(np.int64),
+            q_x,
+            queries["y"].to_numpy().astype(np.int64),
+            np.argsort(q_x),
+        )
     )
-    points = points.join(keys, on=by, nulls_equal=True).sort("code", "x")
-    queries = queries.with_row_index("row").join(keys, on=by, nulls_equal=True).sort("code", "x")
-    groups = np.arange(keys.height + 1)
-    sums = _dominance(
-        np.searchsorted(points["code"].to_numpy(), groups).astype(np.int64),
-        points["x"].to_numpy().astype(np.int64),
-        points["y"].to_numpy().astype(np.int64),
-        points["w"].to_numpy().astype(np.int64),
-        np.searchsorted(queries["code"].to_numpy(), groups).astype(np.int64),
-        queries["x"].to_numpy().astype(np.int64),
-        queries["y"].to_numpy().astype(np.int64),
-    )
-    out = np.zeros(queries.height, dtype=np.int64)
-    out[queries["row"].to_numpy()] = sums
-    return out
 
 
-NEVER = np.iinfo(np.int64).max  # until_us of a line still open
+NEVER = np.iinfo(np.int64).max  # y of a line still open
 
 
 def _inversion_sides(name, con, period, filters, settings, as_of):
-    """The lines that can take part (queries/<name>.sql): waiting lines A, shipped lines B
-    with their receipt, and per B the count of its pairs; A and B as x (from_at) and y
-    (until_at) in microseconds."""
+    """The lines that can take part (queries/<name>.sql): waiting lines A; shipped lines B
+    with at least one pair, with their receipt and their number of pairs. x = from_at and
+    y = until_at in microseconds; `group` numbers the skus, `receipt` the receipts (and, per
+    sku, "before any receipt"). Also the number of receipt groups."""
     sides = run(con, name, base_params(period, filters, settings, as_of))
-    micros = [
-        pl.col("from_at").dt.epoch("us").alias("x"),
-        pl.col("until_at").dt.epoch("us").fill_null(NEVER).alias("y"),
-    ]
-    waiting = sides.filter(pl.col("side") == "A").drop("po_id").with_columns(micros)
+    skus = sides["sku"].unique()
+    sides = sides.with_columns(
+        x=pl.col("from_at").dt.epoch("us"),
+        y=pl.col("until_at").dt.epoch("us").fill_null(NEVER),
+        group=pl.col("sku").cast(pl.Enum(skus)).to_physical().cast(pl.Int64),
+    )
+    skus = skus.len()
+    waiting = sides.filter(pl.col("side") == "A").drop("po_id")
     receipts = (
         sides.filter(pl.col("side") == "R")
         .select("sku", "po_id", received_at=pl.col("from_at"))
         .sort("received_at")
+        .with_row_index("receipt")
+        .with_columns(pl.col("receipt").cast(pl.Int64) + skus)
     )
     shipped = (
         sides.filter(pl.col("side") == "B")
         .drop("po_id")
-        .with_columns(*micros, pl.col("qty").fill_null(0).cast(pl.Int64))
+        .with_columns(pl.col("qty").fill_null(0).cast(pl.Int64))
         .sort("until_at")
         .join_asof(
             receipts,
@@ -142,14 +168,11 @@ def _inversion_sides(name, con, period, filters, settings, as_of):
             strategy="backward",
             check_sortedness=False,
         )
+        .with_columns(pl.col("receipt").fill_null(pl.col("group")))
     )
     # pairs per B: the A of its sku with x < B's x and y > B's y
-    shipped = shipped.with_columns(
-        pairs=pl.Series(
-            _dominance_sums(waiting.with_columns(w=pl.lit(1, pl.Int64)), shipped, ["sku"]),
-        )
-    )
-    return waiting, shipped.filter(pl.col("pairs") > 0)
+    shipped = shipped.with_columns(pairs=_dominance_sums(skus, waiting, shipped))
+    return waiting, shipped.filter(pl.col("pairs") > 0), skus + receipts.height
 
 
 def _negated(frame: pl.DataFrame) -> pl.DataFrame:
@@ -162,18 +185,16 @@ def _negated(frame: pl.DataFrame) -> pl.DataFrame:
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame:
-    waiting, ahead = _inversion_sides(
+    waiting, ahead, receipts = _inversion_sides(
         "allocation_inversions", con, period, filters, settings, as_of
     )
     # A passed over in a receipt: some B of that receipt has B.x > A.x and B.y < A.y
-    per_receipt_a = waiting.join(ahead.select("sku", "po_id").unique(), on="sku")
-    passed = per_receipt_a.filter(
-        pl.Series(
-            _dominance_sums(
-                _negated(ahead).with_columns(w=pl.lit(1, pl.Int64)),
-                _negated(per_receipt_a),
-                ["sku", "po_id"],
-            )
+    per_receipt = waiting.join(
+        ahead.select("sku", "receipt", "po_id").unique(), on="sku"
+    ).with_columns(group=pl.col("receipt"))
+    passed = per_receipt.filter(
+        _dominance_sums(
+            receipts, _negated(ahead.with_columns(group=pl.col("receipt"))), _negated(per_receipt)
         )
         > 0
     )
@@ -233,16 +254,14 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
-    waiting, ahead = _inversion_sides(
+    waiting, ahead, _ = _inversion_sides(
         "allocation_inversions_lines", con, period, filters, settings, as_of
     )
     # per A: the B of its sku with B.x > A.x and B.y < A.y, counted and their qty summed
-    points = _negated(ahead).with_columns(w=pl.lit(1, pl.Int64))
+    skus = int(pl.concat([waiting["group"], ahead["group"]]).max() or 0) + 1
     waiting = waiting.with_columns(
-        lines_shipped_ahead=pl.Series(_dominance_sums(points, _negated(waiting), ["sku"])),
-        units_shipped_ahead=pl.Series(
-            _dominance_sums(points.with_columns(w=pl.col("qty")), _negated(waiting), ["sku"])
-        ),
+        lines_shipped_ahead=_dominance_sums(skus, _negated(ahead), _negated(waiting)),
+        units_shipped_ahead=_dominance_sums(skus, _negated(ahead), _negated(waiting), "qty"),
     ).filter(pl.col("lines_shipped_ahead") > 0)
     # A's first pair: the first B by (shipped_at, order_id, line_id) among those with
     # B.x > A.x (a running min from the greatest x); it is a pair as A has one.
