@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -24,7 +24,7 @@ with tabs[0]:
         left, right = st.columns(2)
         with left:
             ui.chart(
-                ui.bar_chart(
+                charts.bar_chart(
                     reasons,
                     "cancel_reason",
                     "cancel_rate",
@@ -36,7 +36,7 @@ with tabs[0]:
             )
         with right:
             ui.chart(
-                ui.bar_chart(
+                charts.bar_chart(
                     reasons,
                     "cancel_reason",
                     "lost_revenue",
@@ -57,7 +57,7 @@ with tabs[0]:
         st.subheader("By supplier")
         by_supplier = tables.breakdown(cancels, "supplier")
         ui.chart(
-            ui.bar_chart(
+            charts.bar_chart(
                 by_supplier,
                 "supplier",
                 "lost_revenue",
@@ -92,7 +92,7 @@ with tabs[1]:
         left, right = st.columns(2)
         with left:
             ui.chart(
-                ui.bar_chart(
+                charts.bar_chart(
                     by_channel,
                     "channel",
                     "backorder_split_cost",
@@ -105,7 +105,7 @@ with tabs[1]:
             )
         with right:
             ui.chart(
-                ui.bar_chart(
+                charts.bar_chart(
                     by_supplier,
                     "supplier",
                     "backorder_split_cost",

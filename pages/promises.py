@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -33,7 +33,7 @@ st.header("Side by side, 13 weeks", divider="gray")
 review = ui.figure("weekly_review", view.week, filters, conf)
 if ui.usable(review, f"No data in the 13 weeks to {view.week.label}."):
     ui.chart(
-        ui.line_chart(
+        charts.line_chart(
             review,
             "week",
             {
@@ -49,11 +49,11 @@ if ui.usable(review, f"No data in the 13 weeks to {view.week.label}."):
 st.header("Misses by days late", divider="gray")
 misses = tables.breakdown(promise, "days_late")
 if ui.usable(misses, f"No missed promises in {period.label}."):
-    ui.chart(ui.misses_chart(misses, period))
+    ui.chart(charts.misses_chart(misses, period))
     ui.table(misses, "promise_misses_by_days_late", link_orders=False)
 
 st.header("Per supplier", divider="gray")
 suppliers = tables.supplier_comparison(promise, eta)
 if ui.usable(suppliers, f"No supplier figures in {period.label}."):
-    ui.chart(ui.supplier_chart(suppliers, period))
+    ui.chart(charts.supplier_chart(suppliers, period))
     ui.table(suppliers, "promises_and_etas_by_supplier", link_orders=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 from dashboard.params import Period
 
 view = ui.require_view()
@@ -56,7 +56,7 @@ if ui.usable(top, f"No backordered lines ordered in {quarter.label}."):
         height=740,
         column_order=tables.TOP20_ORDER,
     )
-    ui.chart(ui.top20_chart(top, quarter))
+    ui.chart(charts.top20_chart(top, quarter))
 ui.definition("quarterly_top20")
 
 st.header("The five most delayed orders, start to finish", divider="gray")
@@ -66,7 +66,7 @@ if ui.usable(delayed, f"No backordered orders placed in {quarter.label}."):
     for order_id in tables.column_values(delayed, "order_id"):
         events = ui.order_timeline(order_id)
         with st.expander(tables.delayed_order_title(delayed, order_id), expanded=False):
-            ui.chart(ui.timeline_chart(events, order_id), key=f"delayed_{order_id}")
+            ui.chart(charts.timeline_chart(events, order_id), key=f"delayed_{order_id}")
             ui.table(
                 events,
                 f"order_{order_id}",

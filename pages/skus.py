@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -29,7 +29,7 @@ if ui.usable(rate, f"No lines ordered in {period.label}."):
     st.caption("Sorted by backordered lines; click a header to sort, a row to drill down.")
     state = ui.table(by_sku, "backorder_rate_by_sku", selectable=True, height=420)
     selected = tables.selected_value(state, by_sku, "sku")
-    ui.chart(ui.top_skus_chart(by_sku, period))
+    ui.chart(charts.top_skus_chart(by_sku, period))
 ui.definition("backorder_rate")
 
 st.header("One SKU", divider="gray")
@@ -62,10 +62,10 @@ weekly = ui.figure("weekly_review", view.week, one, conf)
 if ui.usable(weekly, f"No lines of this SKU in the 13 weeks to {view.week.label}."):
     left, right = st.columns(2)
     with left:
-        ui.chart(ui.sku_lines_chart(weekly), key="sku_lines")
+        ui.chart(charts.sku_lines_chart(weekly), key="sku_lines")
     with right:
         ui.chart(
-            ui.line_chart(
+            charts.line_chart(
                 weekly,
                 "week",
                 {"line_rate": "Backorder line rate"},

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 
 view = ui.require_view()
 st.title("Order timeline")
@@ -27,7 +27,7 @@ if not order_id:
 events = ui.order_timeline(order_id)
 if ui.usable(events, f"No order {tables.plain(order_id)} in the loaded data."):
     ui.order_summary(events, view.settings.currency)
-    ui.chart(ui.timeline_chart(events, order_id))
+    ui.chart(charts.timeline_chart(events, order_id))
     ui.table(
         events,
         f"order_{order_id}",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import tables, ui
+from dashboard import charts, tables, ui
 
 view = ui.require_view()
 week, conf, filters = view.week, view.settings, view.filters
@@ -31,7 +31,7 @@ age = ui.figure("backorder_age", week, filters, conf)
 if ui.usable(age, f"No open backordered lines as of {week.as_of}."):
     left, right = st.columns(2)
     with left:
-        ui.chart(ui.aging_chart(age, week.as_of))
+        ui.chart(charts.aging_chart(age, week.as_of))
     with right:
         ui.table(age, "backorder_age", column_config=ui.AGE_COLUMNS)
     ui.definition("backorder_age")
@@ -127,9 +127,9 @@ with tabs[4]:
         ui.sla_alerts(sla)
         left, right = st.columns(2)
         with left:
-            ui.chart(ui.sla_chart(sla, "late_shipment"), key="sla_late")
+            ui.chart(charts.sla_chart(sla, "late_shipment"), key="sla_late")
         with right:
-            ui.chart(ui.sla_chart(sla, "seller_cancel"), key="sla_cancel")
+            ui.chart(charts.sla_chart(sla, "seller_cancel"), key="sla_cancel")
         ui.table(sla, "channel_sla")
     ui.definition("channel_sla")
 
