@@ -127,26 +127,31 @@ def test_queue_first_line_on_equal_shipped_at_is_least_order_id_as_text(make_db)
         line("x", "S", 2, 0, "2026-11-19T10:00:00Z", shipped_at="2026-11-17T10:00:00Z"),
         # shipped before it was ordered, and before c was backordered: not a pair with c
         line("c", "S", 1, 1, "2026-11-17T12:00:00Z", canceled_at="2026-11-18T10:00:00Z"),
+        # ordered exactly when a was backordered (not after): never a pair with a
+        line("e", "S", 5, 0, "2026-11-16T10:00:00Z", shipped_at="2026-11-16T12:00:00Z"),
+        # e passes over z
+        line("z", "S", 1, 1, "2026-11-15T10:00:00Z", shipped_at="2026-11-16T13:00:00Z"),
     ]
     con = make_db({"order_lines": rows, "inbound": []})
     queue = allocation_inversions_lines(con, W47).select(
         "order_id", "passed_by_order_id", "lines_shipped_ahead", "units_shipped_ahead"
     )
-    # a: x at 11-17 10:00 first, then "10" and "2" at 11-18 10:00. c is canceled at that
-    # instant (not waiting) and x shipped before c was backordered: c is never passed over.
+    # a: x at 11-17 10:00 first, then "10" and "2" at 11-18 10:00 (e was ordered when a was
+    # backordered: not after). c is canceled at that instant (not waiting) and x shipped
+    # before c was backordered: c is never passed over. z: e only.
     expected = pl.DataFrame(
         {
-            "order_id": ["a"],
-            "passed_by_order_id": ["x"],
-            "lines_shipped_ahead": [3],
-            "units_shipped_ahead": [7],
+            "order_id": ["a", "z"],
+            "passed_by_order_id": ["x", "e"],
+            "lines_shipped_ahead": [3, 1],
+            "units_shipped_ahead": [7, 5],
         }
     )
     assert_frame_equal(queue, expected, check_dtypes=False)
     rows[3] = line("x", "S", 2, 0, "2026-11-19T10:00:00Z", shipped_at="2026-11-19T09:00:00Z")
     queue = allocation_inversions_lines(make_db({"order_lines": rows, "inbound": []}), W47)
     # x now ships after "10" and "2": on equal shipped_at "10" < "2" as text.
-    assert queue["passed_by_order_id"].to_list() == ["10"]
+    assert queue["passed_by_order_id"].to_list() == ["10", "e"]
 
 
 def test_without_inbound_receipts_are_unavailable(make_db):
@@ -319,35 +324,35 @@ def enumerated(rows: list[dict], inbound: list[dict], period: Period):
         pl.col("canceled_at").is_null() | (pl.col("canceled_at") > pl.col("t")),
     )
     per = []
-    for breakdown, keys in (("total", []), ("sku", ["sku"]), ("receipt", ["sku", "po_id"])):
-        a_side = pairs.unique([*keys, "order_id", "line_id"])
-        b_side = pairs.unique([*keys, "b_order", "b_line"])
-        figures = (
-            (a_side.group_by(keys) if keys else a_side.select()).agg(lines_passed_over=pl.len())
-            if keys
-            else pl.DataFrame({"lines_passed_over": [a_side.height]})
-        )
-        units = (
-            b_side.group_by(keys).agg(
-                units_shipped_ahead=pl.col("b_qty").sum(), received_at=pl.col("received_at").first()
-            )
-            if keys
-            else pl.DataFrame({"units_shipped_ahead": [b_side["b_qty"].sum()]})
-        )
-        count = (
-            pairs.group_by(keys).agg(pairs=pl.len())
-            if keys
-            else pl.DataFrame({"pairs": [pairs.height]})
-        )
+    pairs = pairs.with_columns(everything=pl.lit(0))  # the total's one group
+    for breakdown, keys in (
+        ("total", ["everything"]),
+        ("sku", ["sku"]),
+        ("receipt", ["sku", "po_id"]),
+    ):
+        passed_over = pairs.unique([*keys, "order_id", "line_id"])
+        ahead = pairs.unique([*keys, "b_order", "b_line"])
         part = (
-            figures.join(units, on=keys, nulls_equal=True).join(count, on=keys, nulls_equal=True)
-            if keys
-            else pl.concat([figures, units, count], how="horizontal")
+            passed_over.group_by(keys)
+            .agg(lines_passed_over=pl.len())
+            .join(
+                ahead.group_by(keys).agg(
+                    units_shipped_ahead=pl.col("b_qty").sum(),
+                    received_at=pl.col("received_at").first(),
+                ),
+                on=keys,
+                nulls_equal=True,
+            )
+            .join(pairs.group_by(keys).agg(pairs=pl.len()), on=keys, nulls_equal=True)
+        )
+        part = part.with_columns(
+            sku=part["sku"] if "sku" in keys else None,
+            po_id=part["po_id"] if "po_id" in keys else None,
         )
         per.append(
             part.with_columns(breakdown=pl.lit(breakdown)).sort(
-                ["lines_passed_over", "units_shipped_ahead", *keys],
-                descending=[True, True] + [False] * len(keys),
+                ["lines_passed_over", "units_shipped_ahead", "sku", "po_id"],
+                descending=[True, True, False, False],
                 nulls_last=True,
             )
         )
