@@ -29,7 +29,10 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard import catalog as listings
 from dashboard import queries, settings, store
+from dashboard.catalog import default_week as default_week  # re-exported for tests
+from dashboard.catalog import weeks_in_data
 from dashboard.charts import EVENT_COLORS, SLA_RATES, line_chart
 from dashboard.params import Filters, Period, Settings
 from dashboard.tables import (
@@ -113,39 +116,7 @@ def save_settings(new: Settings) -> None:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _catalog(path: str, version) -> dict[str, object]:
     with _reading(path) as con:
-        present = store.presence(con)
-        ((first, last),) = con.execute(
-            "select min(ordered_date), max(ordered_date) from order_lines"
-        ).fetchall()
-        channels = [
-            r[0]
-            for r in con.execute(
-                "select distinct channel from order_lines where channel is not null order by 1"
-            ).fetchall()
-        ]
-        attributes = {
-            name: [
-                r[0]
-                for r in con.execute(
-                    f"select distinct {name} from sku_attributes where {name} is not null order by 1"
-                ).fetchall()
-            ]
-            for name in ("supplier", "family")
-        }
-        skus = [
-            r[0] for r in con.execute("select distinct sku from order_lines order by 1").fetchall()
-        ]
-        dataset = store.dataset_settings(con)
-    return {
-        "present": present,
-        "first_day": first,
-        "last_day": last,
-        "channel": channels,
-        "supplier": attributes["supplier"],
-        "family": attributes["family"],
-        "sku": skus,
-        "dataset": dataset,
-    }
+        return listings.filter_options(con)
 
 
 def catalog() -> dict[str, object]:
@@ -153,109 +124,21 @@ def catalog() -> dict[str, object]:
     return _catalog(str(db()), data_version())
 
 
-def weeks_in_data(first: date | None, last: date | None) -> list[str]:
-    """ISO weeks from the first to the last order day, newest first."""
-    if first is None or last is None:
-        return []
-    out = []
-    day = Period.week_of(last).from_date
-    stop = Period.week_of(first).from_date
-    while day >= stop:
-        out.append(Period.week_of(day).label)
-        day -= timedelta(days=7)
-    return out
-
-
-def default_week(first: date | None, last: date | None) -> str | None:
-    """The last complete ISO week in the data, else the week of the latest order."""
-    if last is None or first is None:
-        return None
-    week = Period.week_of(last)
-    if last == week.as_of:  # the latest order is on a Sunday: its week is complete
-        return week.label
-    before = week.previous()
-    if before.to_date > first:
-        return before.label
-    return week.label
-
-
-def quarters_in_data(first: date | None, last: date | None) -> list[str]:
-    if first is None or last is None:
-        return []
-    out = []
-    q = Period.quarter_of(last)
-    while q.to_date > first:
-        out.append(q.label)
-        q = q.previous()
-    return out
-
-
-def default_quarter(first: date | None, last: date | None) -> str | None:
-    """The last complete quarter in the data, else the quarter of the latest order."""
-    if first is None or last is None:
-        return None
-    q = Period.quarter_of(last)
-    if last == q.as_of:
-        return q.label
-    before = q.previous()
-    return before.label if before.to_date > first else q.label
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def _loaded(path: str, version) -> pl.DataFrame:
     with _reading(path) as con:
-        return con.sql(
-            """
-            select 'order_lines' as table_name, count(*) as rows,
-                   min(ordered_date) as first_day, max(ordered_date) as last_day
-            from order_lines
-            union all select 'shipments', count(*), min(shipped_date), max(shipped_date) from shipments
-            union all select 'inbound', count(*), min(created_date), max(received_date) from inbound
-            union all select 'contacts', count(*), min(created_date), max(created_date) from contacts
-            union all select 'notices', count(*), min(sent_date), max(sent_date) from notices
-            union all select 'skus', count(*), null, null from skus
-            """
-        ).pl()
+        return listings.loaded_tables(con)
 
 
 def loaded_tables() -> pl.DataFrame:
-    """Rows and date range per canonical table."""
-    frame = _loaded(str(db()), data_version())
-    present = catalog()["present"]
-    return frame.with_columns(
-        pl.col("table_name")
-        .map_elements(
-            lambda t: "loaded" if t in present else "not imported", return_dtype=pl.String
-        )
-        .alias("status"),
-        pl.col("table_name")
-        .map_elements(lambda t: ", ".join(sorted(present.get(t, ()))), return_dtype=pl.String)
-        .alias("columns"),
-    )
+    """Rows and date range per canonical table, its status and the columns the exports carry."""
+    return _loaded(str(db()), data_version())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _imports(path: str, version) -> tuple[pl.DataFrame, pl.DataFrame]:
     with _reading(path) as con:
-        files = con.sql(
-            """
-            select import_files.file_id, imports.finished_at, import_files.file,
-                   import_files.table_name, import_files.source_kind, import_files.status,
-                   import_files.rows_read, import_files.rows_loaded, import_files.rows_rejected,
-                   import_files.rows_blank, import_files.rows_inserted, import_files.rows_replaced,
-                   import_files.rows_read = import_files.rows_loaded + import_files.rows_rejected
-                       + coalesce(import_files.rows_blank, 0) as reconciles,
-                   import_files.message, array_to_string(import_files.notes, '; ') as notes
-            from import_files left join imports on import_files.import_id = imports.import_id
-            order by import_files.file_id desc
-            limit 200
-            """
-        ).pl()
-        rejects = con.sql(
-            "select file_id, file, row, column_name, value, reason from rejects "
-            "order by file_id desc, row limit 5000"
-        ).pl()
-    return files, rejects
+        return listings.import_log(con), listings.rejects(con)
 
 
 def recent_imports() -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -1114,26 +997,7 @@ def drill_period(current: View) -> Period:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sku_rule(path: str, version, sku: str) -> pl.DataFrame:
     with _reading(path) as con:
-        present = store.presence(con)
-        if "skus" not in present:
-            return queries.unavailable("skus")
-        columns = [
-            c
-            for c in (
-                "sku",
-                "title",
-                "family",
-                "supplier",
-                "backorder_eligible",
-                "oversell_cap",
-                "lead_time_days",
-                "seasonal",
-                "price",
-                "unit_cost",
-            )
-            if c in present["skus"]
-        ]
-        return con.sql(f"select {', '.join(columns)} from skus where sku = ?", params=[sku]).pl()
+        return listings.sku_rule(con, sku)
 
 
 def sku_rule(sku: str) -> pl.DataFrame:
@@ -1346,22 +1210,7 @@ def first_notice_cards(notice: pl.DataFrame) -> None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sku_inbound(path: str, version, sku: str, period: Period) -> pl.DataFrame:
     with _reading(path) as con:
-        present = store.presence(con)
-        if "inbound" not in present:
-            return queries.unavailable("inbound")
-        return con.sql(
-            """
-            select po_id, supplier, qty, created_date, supplier_eta, received_date,
-                   received_date - supplier_eta as slip_days
-            from inbound
-            where sku = $sku
-              and (received_date is null
-                   or (received_date >= $from_date and received_date < $to_date))
-              and coalesce(created_date, supplier_eta) < $to_date
-            order by supplier_eta, po_id
-            """,
-            params={"sku": sku, "from_date": period.from_date, "to_date": period.to_date},
-        ).pl()
+        return listings.sku_inbound(con, sku, period)
 
 
 def sku_inbound(sku: str, period: Period) -> pl.DataFrame:

@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from dashboard import charts, tables, ui
+from dashboard import catalog, charts, tables, ui
 from dashboard.params import Period
 
 view = ui.require_view()
 conf, filters = view.settings, view.filters
 cat = ui.catalog()
-quarters = ui.quarters_in_data(cat["first_day"], cat["last_day"])
+quarters = catalog.quarters_in_data(cat["first_day"], cat["last_day"])
 
 st.title("Quarterly top-20 audit")
 left, mid, right = st.columns([1, 1, 1])
 ui.url_seed("quarter", valid=quarters)
 if st.session_state.get("quarter") not in quarters:
-    st.session_state["quarter"] = ui.default_quarter(cat["first_day"], cat["last_day"])
+    st.session_state["quarter"] = catalog.default_quarter(cat["first_day"], cat["last_day"])
 left.selectbox("Quarter", quarters, key="quarter", help="Default: the last complete quarter.")
 ui.url_publish("quarter", st.session_state["quarter"])
 cancel_threshold = mid.number_input(
