@@ -18,7 +18,8 @@
 --   side 'R' (receipts: from_at = received_at). (A, B) is a pair iff A.from_at < B.from_at and
 --   A.until_at > B.until_at. dashboard.metrics.controls.allocation_inversions counts the pairs
 --   per B and the B of each A and receipt with a Fenwick tree per sku (a 2-D dominance count,
---   O(n log n)), never listing the pairs, and sums per breakdown.
+--   O(n log n)), never listing the pairs, and sums per breakdown. (Each row is one line:
+--   no ids are needed.)
 -- Parameters: $from_date, $to_date; filters $channels, $suppliers, $families, $skus (both A
 --   and B are filtered lines; inbound through filtered_inbound).
 -- Inputs: order_lines (sku, qty, ordered_at, backordered_qty, backordered_at, shipped_at,
@@ -30,8 +31,6 @@ shipped_lines as (
     select
         'B' as side,
         sku,
-        order_id,
-        line_id,
         qty,
         least(ordered_at, shipped_at + interval 1 microsecond) as from_at,
         shipped_at as until_at,
@@ -49,8 +48,6 @@ waiting_lines as (
     select
         'A' as side,
         sku,
-        order_id,
-        line_id,
         qty,
         backordered_at as from_at,
         least(shipped_at, canceled_at) as until_at,
@@ -69,8 +66,6 @@ receipts as (
     select
         'R' as side,
         sku,
-        null as order_id,
-        null as line_id,
         null as qty,
         received_at as from_at,
         null as until_at,

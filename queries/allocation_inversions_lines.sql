@@ -9,8 +9,8 @@
 --   backordered date), lines_shipped_ahead (A's pairs: the lines B shipped ahead of it in the
 --   period), units_shipped_ahead (their qty), po_id and received_at of the sku's latest
 --   receipt by first_passed_at (null before any receipt).
--- This query lists the lines that can take part, exactly as allocation_inversions.sql does
---   (sides 'A', 'B', 'R'; see there); dashboard.metrics.controls.allocation_inversions_lines
+-- This query lists the lines that can take part as allocation_inversions.sql does, with
+--   their ids (sides A, B, R; see there); dashboard.metrics.controls.allocation_inversions_lines
 --   counts each A's lines and units shipped ahead with a Fenwick tree per sku and finds its
 --   first pair with a running min, never listing the pairs.
 -- Parameters: $from_date, $to_date; filters $channels, $suppliers, $families, $skus.

@@ -107,6 +107,33 @@ def _dominance(groups, p_group, p_x, p_y, p_w, p_by_x, q_group, q_x, q_y, q_by_x
     return out
 
 
+@numba.njit(cache=True)
+def _first_after(groups, b_group, b_x, b_y, b_tie, b_by_x, a_group, a_x):
+    """Per A (in input order): the row of the B of its group with b_x > a_x and the least
+    (b_y, b_tie), or -1. Per group, a running min from the greatest x, found by binary
+    search on x."""
+    out = np.full(a_x.shape[0], -1, dtype=np.int64)
+    b_order, b_start = _by_group_and_x(groups, b_group, b_by_x)
+    a_order, a_start = _by_group_and_x(groups, a_group, np.arange(a_x.shape[0]))
+    for g in range(groups):
+        lo, hi = b_start[g], b_start[g + 1]
+        if lo == hi:
+            continue
+        rows = b_order[lo:hi]
+        xs = b_x[rows]
+        best = np.empty(hi - lo, dtype=np.int64)  # least (y, tie) among rows[i:]
+        best[-1] = rows[-1]
+        for i in range(hi - lo - 2, -1, -1):
+            r, m = rows[i], best[i + 1]
+            better = b_y[r] < b_y[m] or (b_y[r] == b_y[m] and b_tie[r] < b_tie[m])
+            best[i] = r if better else m
+        for a in a_order[a_start[g] : a_start[g + 1]]:
+            i = np.searchsorted(xs, a_x[a], side="right")
+            if i < hi - lo:
+                out[a] = best[i]
+    return out
+
+
 def _dominance_sums(
     groups: int, points: pl.DataFrame, queries: pl.DataFrame, w: str | None = None
 ) -> pl.Series:
@@ -134,7 +161,7 @@ def _dominance_sums(
 NEVER = np.iinfo(np.int64).max  # y of a line still open
 
 
-def _inversion_sides(name, con, period, filters, settings, as_of):
+def _inversion_sides(name, con, period, filters, settings, as_of, count_pairs=True):
     """The lines that can take part (queries/<name>.sql): waiting lines A; shipped lines B
     with at least one pair, with their receipt and their number of pairs. x = from_at and
     y = until_at in microseconds; `group` numbers the skus, `receipt` the receipts (and, per
@@ -147,7 +174,7 @@ def _inversion_sides(name, con, period, filters, settings, as_of):
         group=pl.col("sku").cast(pl.Enum(skus)).to_physical().cast(pl.Int64),
     )
     skus = skus.len()
-    waiting = sides.filter(pl.col("side") == "A").drop("po_id")
+    waiting = sides.filter(pl.col("side") == "A").drop("po_id").with_row_index("line")
     receipts = (
         sides.filter(pl.col("side") == "R")
         .select("sku", "po_id", received_at=pl.col("from_at"))
@@ -170,9 +197,12 @@ def _inversion_sides(name, con, period, filters, settings, as_of):
         )
         .with_columns(pl.col("receipt").fill_null(pl.col("group")))
     )
-    # pairs per B: the A of its sku with x < B's x and y > B's y
-    shipped = shipped.with_columns(pairs=_dominance_sums(skus, waiting, shipped))
-    return waiting, shipped.filter(pl.col("pairs") > 0), skus + receipts.height
+    if count_pairs:
+        # pairs per B: the A of its sku with x < B's x and y > B's y; keep B with a pair
+        shipped = shipped.with_columns(pairs=_dominance_sums(skus, waiting, shipped)).filter(
+            pl.col("pairs") > 0
+        )
+    return waiting, shipped, skus + receipts.height
 
 
 def _negated(frame: pl.DataFrame) -> pl.DataFrame:
@@ -198,7 +228,7 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
         )
         > 0
     )
-    lines = passed.unique(["sku", "order_id", "line_id"])
+    lines = passed.unique("line")
     figures = [pl.col("qty").sum().alias("units_shipped_ahead"), pl.col("pairs").sum()]
     total = pl.DataFrame(
         {"breakdown": ["total"], "lines_passed_over": [lines.height]},
@@ -254,45 +284,48 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
-    waiting, ahead, _ = _inversion_sides(
-        "allocation_inversions_lines", con, period, filters, settings, as_of
+    waiting, shipped, _ = _inversion_sides(
+        "allocation_inversions_lines", con, period, filters, settings, as_of, count_pairs=False
     )
-    # per A: the B of its sku with B.x > A.x and B.y < A.y, counted and their qty summed
-    skus = int(pl.concat([waiting["group"], ahead["group"]]).max() or 0) + 1
+    # per A: the B of its sku with B.x > A.x and B.y < A.y (each is a pair), counted and
+    # their qty summed
+    skus = int(pl.concat([waiting["group"], shipped["group"]]).max() or 0) + 1
     waiting = waiting.with_columns(
-        lines_shipped_ahead=_dominance_sums(skus, _negated(ahead), _negated(waiting)),
-        units_shipped_ahead=_dominance_sums(skus, _negated(ahead), _negated(waiting), "qty"),
+        lines_shipped_ahead=_dominance_sums(skus, _negated(shipped), _negated(waiting)),
+        units_shipped_ahead=_dominance_sums(skus, _negated(shipped), _negated(waiting), "qty"),
     ).filter(pl.col("lines_shipped_ahead") > 0)
-    # A's first pair: the first B by (shipped_at, order_id, line_id) among those with
-    # B.x > A.x (a running min from the greatest x); it is a pair as A has one.
-    ahead = ahead.sort("until_at", "order_id", "line_id", nulls_last=True).with_row_index("first")
-    firsts = (
-        ahead.group_by("sku", "x")
-        .agg(pl.col("first").min())
-        .sort("sku", "x", descending=[False, True])
-        .with_columns(pl.col("first").cum_min().over("sku"))
-        .sort("x")
+    # A's first pair: among the B with B.x > A.x, the least (shipped_at, order_id, line_id);
+    # it is a pair as A has one. Equal shipped_at within a sku is ranked by the ids (the
+    # few tied rows only).
+    shipped = shipped.with_row_index("row")
+    tied = (
+        shipped.filter(pl.struct("group", "y").is_duplicated())
+        .sort("group", "y", "order_id", "line_id", nulls_last=True)
+        .select("row", tie=pl.int_range(pl.len(), dtype=pl.Int64))
     )
-    first_lines = ahead.select(
-        "first",
+    tie = np.zeros(shipped.height, dtype=np.int64)
+    tie[tied["row"].to_numpy()] = tied["tie"].to_numpy()
+    b_x = shipped["x"].to_numpy().astype(np.int64)
+    first = _first_after(
+        skus,
+        shipped["group"].to_numpy().astype(np.int64),
+        b_x,
+        shipped["y"].to_numpy().astype(np.int64),
+        tie,
+        np.argsort(b_x),
+        waiting["group"].to_numpy().astype(np.int64),
+        waiting["x"].to_numpy().astype(np.int64),
+    )
+    first_lines = shipped.select(
         first_passed_at=pl.col("until_at"),
         passed_by_order_id=pl.col("order_id"),
         passed_by_line_id=pl.col("line_id"),
         first_date=pl.col("local_date"),
         po_id=pl.col("po_id"),
         received_at=pl.col("received_at"),
-    )
+    )[first]  # every A here has a pair, so a first (no -1)
     return (
-        waiting.sort("x")
-        .join_asof(
-            firsts,
-            on="x",
-            by="sku",
-            strategy="forward",
-            allow_exact_matches=False,
-            check_sortedness=False,
-        )
-        .join(first_lines, on="first", how="left")
+        pl.concat([waiting, first_lines], how="horizontal")
         .select(
             "order_id",
             "line_id",
