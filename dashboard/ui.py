@@ -531,6 +531,7 @@ def table(
         column_order=_order(shown, column_order),
         on_select="rerun" if selectable or linked else "ignore",
         selection_mode="single-row",
+        placeholder="",  # a missing value is an empty cell, never the word None
     )
     if linked:
         order_id = selected_value(state, frame, "order_id")

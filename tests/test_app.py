@@ -282,6 +282,11 @@ def test_quarterly_table_equals_quarterly_top20_and_thresholds_move_the_flags(db
     shown = frame_shown(at, "sku", "review_flag")
     assert list(shown["sku"]) == top["sku"].to_list()
     assert list(shown["review_flag"]) == top["review_flag"].to_list()
+    # Regression: an unflagged row's "Why flagged" (null) showed the word None; every table
+    # now shows a missing value as an empty cell.
+    assert top["review_reason"].null_count() > 0
+    assert all(d.proto.HasField("placeholder") for d in at.dataframe)
+    assert {d.proto.placeholder for d in at.dataframe} == {""}
     assert metric(at, "Flagged for review").value == str(top["review_flag"].sum())
     at.number_input(key="flag_cancel").set_value(100.0).run()
     at.number_input(key="flag_slip").set_value(90.0).run()
