@@ -2,11 +2,13 @@
 
 Exactly as ../shared/toolchain.md says: never `playwright install`; launch /usr/bin/chromium
 with the host-resolver rule; one server per session on a free port, on a small demo database,
-terminated by its own PID at the end.
+terminated by its own PID at the end; tests that import get a second server on a database of
+their own (`upload_server`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -75,11 +77,12 @@ def demo_db(tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
-def app_server(demo_db):
-    """`streamlit run dashboard/app.py` on a free port; yields its URL."""
+@contextlib.contextmanager
+def serve(db: Path):
+    """`streamlit run dashboard/app.py` on `db` and a free port; yields its URL, then
+    terminates the server by its own PID."""
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(demo_db)}
+    env = {**os.environ, "DASHBOARD_DB": str(db)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -122,6 +125,41 @@ def app_server(demo_db):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db):
+    """The app on the shared demo database; yields its URL."""
+    with serve(demo_db) as url:
+        yield url
+
+
+SEED_ORDER_LINES = """order_id,line_id,ordered_at,sku,qty,unit_price,channel
+#1,1,2026-11-02T10:00:00Z,A-1,1,10.00,web
+#2,1,2026-11-03T10:00:00Z,A-2,2,5.00,web
+"""
+
+
+@pytest.fixture
+def upload_db(tmp_path) -> Path:
+    """A database of its own for tests that import (two order lines), so the shared demo
+    database the other browser tests read never changes."""
+    from dashboard import importer
+
+    seed = tmp_path / "seed" / "order_lines.csv"
+    seed.parent.mkdir()
+    seed.write_text(SEED_ORDER_LINES, encoding="utf-8")
+    db = tmp_path / "upload.duckdb"
+    report = importer.import_paths([seed], db, timezone="UTC", currency="USD")
+    assert report.ok, report.format()
+    return db
+
+
+@pytest.fixture
+def upload_server(upload_db):
+    """A second app server, on `upload_db`; yields its URL."""
+    with serve(upload_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
