@@ -43,6 +43,7 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 DRAWN = '[data-testid="stMetric"], [data-testid="stPlotlyChart"] .main-svg'
+EXCEPTION = '[data-testid="stException"]'
 IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app
@@ -89,7 +90,9 @@ def wait_healthy(url: str, proc: subprocess.Popen) -> None:
 def wait_drawn(page, url: str) -> float:
     """Load `url` until drawn and idle; return when the first headline became visible."""
     page.goto(url, wait_until="commit", timeout=TIMEOUT_S * 1000)
-    page.locator(DRAWN).first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+    page.locator(f"{DRAWN}, {EXCEPTION}").first.wait_for(state="visible", timeout=TIMEOUT_S * 1000)
+    if page.locator(EXCEPTION).count():
+        raise RuntimeError("the app raised: " + page.locator(EXCEPTION).first.inner_text()[:300])
     t_headline = time.perf_counter()
     page.wait_for_function(IDLE, timeout=TIMEOUT_S * 1000, polling=50)
     return t_headline
