@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import urllib.parse
 from collections.abc import Iterable
 
 import polars as pl
@@ -124,6 +125,36 @@ def to_xlsx(frame: pl.DataFrame, sheet: str = "data") -> bytes:
     buffer = io.BytesIO()
     _for_export(frame).write_excel(buffer, worksheet=sheet[:31], autofit=True)
     return buffer.getvalue()
+
+
+def _link(base: str, column: str) -> pl.Expr:
+    return pl.lit(base) + pl.col(column).map_elements(
+        lambda v: urllib.parse.quote(str(v), safe=""), return_dtype=pl.String
+    )
+
+
+def with_timeline_links(frame: pl.DataFrame, base: str) -> pl.DataFrame:
+    """A `timeline` column first: `base` (the order timeline page's URL) with the row's order."""
+    if "order_id" not in frame.columns:
+        return frame
+    joiner = "&" if "?" in base else "?"
+    return frame.select(_link(f"{base}{joiner}order=", "order_id").alias("timeline"), pl.all())
+
+
+def with_sku_links(frame: pl.DataFrame, base: str) -> pl.DataFrame:
+    """A `sku_page` column first: `base` (the SKU page's URL) drilled into the row's SKU."""
+    return frame.with_columns(_link(f"{base}&detail=", "sku").alias("sku_page")).select(
+        "sku_page", pl.exclude("sku_page")
+    )
+
+
+def order_columns(shown: pl.DataFrame, first: list[str] | None) -> list[str] | None:
+    """Link columns, then `first`, then the rest."""
+    if not first:
+        return None
+    links = [c for c in ("timeline", "sku_page") if c in shown.columns]
+    lead = [c for c in first if c in shown.columns]
+    return [*links, *lead, *[c for c in shown.columns if c not in links and c not in lead]]
 
 
 def local_times(frame: pl.DataFrame, timezone: str) -> pl.DataFrame:
@@ -277,6 +308,33 @@ def column_values(frame: pl.DataFrame, column: str) -> list:
     return frame[column].to_list() if column in frame.columns else []
 
 
+def order_facts(events: pl.DataFrame) -> dict:
+    """One order's timeline summed up: placed day, lines, backordered lines, notices, contacts,
+    whether it is still open, its state as text and the days to its last resolution."""
+    placed = events.filter(pl.col("event") == "ordered")["local_date"].min()
+    lines = events.filter(pl.col("line_id").is_not_null())["line_id"].n_unique()
+    resolved_lines = events.filter(pl.col("event").is_in(["shipped", "canceled"]))
+    resolved = resolved_lines["local_date"].max()
+    is_open = resolved_lines["line_id"].n_unique() < lines
+    state = (
+        f"still open (last resolution so far {resolved})"
+        if is_open and resolved
+        else "still open"
+        if is_open
+        else f"last line resolved {resolved}"
+    )
+    return {
+        "placed": placed,
+        "lines": lines,
+        "backordered": events.filter(pl.col("event") == "backordered")["line_id"].n_unique(),
+        "notices": events.filter(pl.col("event") == "notice").height,
+        "contacts": events.filter(pl.col("event") == "contact").height,
+        "is_open": is_open,
+        "state": state,
+        "days": (resolved - placed).days if placed and resolved and not is_open else None,
+    }
+
+
 def delayed_order_title(delayed: pl.DataFrame, order_id: str) -> str:
     row = delayed.filter(pl.col("order_id") == order_id).row(0, named=True)
     state = "still open" if row.get("is_open") else f"resolved {row.get('last_resolved_date')}"
@@ -411,3 +469,71 @@ TOP20_ORDER = [
 def rows_height(frame: pl.DataFrame, most: int = 900) -> int | str:
     """A table height that shows every row (up to `most` pixels)."""
     return min(35 * (frame.height + 1) + 3, most)
+
+
+# ---------------------------------------------------------------------------- card figures
+# (column, label, unit) per card row; ui.figure_cards shows the ones a row carries.
+
+PROMISE_FIGURES = [
+    ("hit_rate", "Promise hit rate", "pct"),
+    ("count_lines", "Lines shipped with a promise", "count"),
+    ("count_misses", "Misses", "count"),
+    ("median_days_late", "Median days late (misses)", "days"),
+]
+
+ETA_FIGURES = [
+    ("on_time_rate", "Supplier on-time rate", "pct"),
+    ("count_received", "Receipts", "count"),
+    ("median_slip_days", "Median slip", "days"),
+    ("mean_slip_days", "Mean slip", "days"),
+]
+
+CANCEL_FIGURES = [
+    ("cancel_rate", "Backorder cancel rate", "pct"),
+    ("count_canceled", "Canceled lines", "count"),
+    ("count_resolved", "Resolved backordered lines", "count"),
+    ("lost_revenue", "Lost revenue", "money"),
+]
+
+SPLIT_FIGURES = [
+    ("split_cost", "Split cost", "money"),
+    ("backorder_split_cost", "Backorder-caused split cost", "money"),
+    ("split_rate", "Split rate (orders)", "pct"),
+    ("share_of_revenue", "Split cost / revenue of those orders", "pct"),
+    ("count_extra_shipments", "Extra shipments", "count"),
+]
+
+CONTACT_FIGURES = [
+    ("contacts_per_order", "Contacts per backordered order", "decimal"),
+    ("repeated_share", "Backordered orders with 2+ contacts", "pct"),
+    ("baseline_contacts_per_order", "Contacts per order without backorder", "decimal"),
+    ("lift", "Lift over baseline", "ratio"),
+    ("count_backordered_orders", "Backordered orders resolved", "count"),
+]
+
+INVERSION_FIGURES = [
+    ("lines_passed_over", "Backordered lines passed over", "count"),
+    ("units_shipped_ahead", "Units shipped ahead of them", "count"),
+    ("pairs", "Pairs", "count"),
+]
+
+COMPLIANCE_FIGURES = [
+    ("missed_promise_without_notice", "Missed promise, no notice", "count"),
+    ("past_statutory_days", "Past statutory days, no options offer", "count"),
+    ("second_delay", "Second delays: check consent", "count"),
+]
+
+FIRST_NOTICE_FIGURES = [
+    ("lines", "Lines backordered", "count"),
+    ("median_hours", "Median hours to first notice", "hours"),
+    ("share_within_24h", "Notified within 24 h", "pct"),
+    ("never_notified", "Never notified", "count"),
+]
+
+HYGIENE_CHECKS = [
+    ("no_reason", "No backorder reason"),
+    ("no_promise", "No promised ship date"),
+    ("promise_without_buffer", "Promise inside ETA + buffer"),
+    ("ineligible_accepted", "Accepted while not eligible"),
+    ("over_cap", "Accepted over the cap"),
+]

@@ -33,11 +33,20 @@ from dashboard import catalog as listings
 from dashboard import queries, settings, store
 from dashboard.catalog import default_week as default_week  # re-exported for tests
 from dashboard.catalog import weeks_in_data
-from dashboard.charts import EVENT_COLORS, SLA_RATES, line_chart
+from dashboard.charts import SLA_RATES, line_chart
 from dashboard.params import Filters, Period, Settings
 from dashboard.tables import (
+    CANCEL_FIGURES,
+    COMPLIANCE_FIGURES,
+    CONTACT_FIGURES,
+    ETA_FIGURES,
+    FIRST_NOTICE_FIGURES,
+    HYGIENE_CHECKS,
+    INVERSION_FIGURES,
     MONEY_WORDS,
+    PROMISE_FIGURES,
     SHORT_LABELS,
+    SPLIT_FIGURES,
     UNIT_NAMES,
     _missing,
     fmt,
@@ -45,11 +54,15 @@ from dashboard.tables import (
     headline_unit,
     label,
     local_times,
+    order_columns,
+    order_facts,
     plain,
     selected_value,
     to_csv,
     to_xlsx,
     total_row,
+    with_sku_links,
+    with_timeline_links,
 )
 from dashboard.tables import neutralise as neutralise  # re-exported: tests import it from ui
 
@@ -455,23 +468,6 @@ def chart(fig: go.Figure, key: str | None = None) -> None:
 # ---------------------------------------------------------------------------- tables
 
 
-def with_timeline_links(frame: pl.DataFrame, current: View | None) -> pl.DataFrame:
-    """A `timeline` column first: the order timeline page for the row's order_id."""
-    if "order_id" not in frame.columns or current is None:
-        return frame
-    base = current.url("timeline")
-    joiner = "&" if "?" in base else "?"
-    return frame.select(
-        (
-            pl.lit(f"{base}{joiner}order=")
-            + pl.col("order_id").map_elements(
-                lambda v: urllib.parse.quote(str(v), safe=""), return_dtype=pl.String
-            )
-        ).alias("timeline"),
-        pl.all(),
-    )
-
-
 def table(
     frame: pl.DataFrame,
     name: str,
@@ -492,7 +488,7 @@ def table(
     shown = local_times(frame, conf.timezone)
     config = {**auto_columns(frame, conf.currency), **(column_config or {})}
     if link_orders and "order_id" in frame.columns and current is not None:
-        shown = with_timeline_links(shown, current)
+        shown = with_timeline_links(shown, current.url("timeline"))
         config.setdefault(
             "timeline",
             st.column_config.LinkColumn(
@@ -504,15 +500,7 @@ def table(
             ),
         )
     if link_skus and "sku" in frame.columns and current is not None:
-        base = current.url("skus")
-        shown = shown.with_columns(
-            (
-                pl.lit(f"{base}&detail=")
-                + pl.col("sku").map_elements(
-                    lambda v: urllib.parse.quote(str(v), safe=""), return_dtype=pl.String
-                )
-            ).alias("sku_page")
-        ).select("sku_page", pl.exclude("sku_page"))
+        shown = with_sku_links(shown, current.url("skus"))
         config.setdefault(
             "sku_page",
             st.column_config.LinkColumn(
@@ -528,7 +516,7 @@ def table(
         hide_index=hide_index,
         column_config=config,
         key=key,
-        column_order=_order(shown, column_order),
+        column_order=order_columns(shown, column_order),
         on_select="rerun" if selectable or linked else "ignore",
         selection_mode="single-row",
         placeholder="",  # a missing value is an empty cell, never the word None
@@ -581,15 +569,6 @@ def auto_columns(frame: pl.DataFrame, currency: str) -> dict:
         else:
             out[name] = st.column_config.Column(title)
     return out
-
-
-def _order(shown: pl.DataFrame, first: list[str] | None) -> list[str] | None:
-    """Link columns, then `first`, then the rest."""
-    if not first:
-        return None
-    links = [c for c in ("timeline", "sku_page") if c in shown.columns]
-    lead = [c for c in first if c in shown.columns]
-    return [*links, *lead, *[c for c in shown.columns if c not in links and c not in lead]]
 
 
 def downloads(frame: pl.DataFrame, name: str, key: str) -> None:
@@ -759,30 +738,17 @@ TIMELINE_COLUMNS = {
 
 def order_summary(events: pl.DataFrame, currency: str) -> None:
     """Placed, last resolution, days between, lines, notices and contacts."""
-    placed = events.filter(pl.col("event") == "ordered")["local_date"].min()
-    lines = events.filter(pl.col("line_id").is_not_null())["line_id"].n_unique()
-    backordered = events.filter(pl.col("event") == "backordered")["line_id"].n_unique()
-    resolved_lines = events.filter(pl.col("event").is_in(["shipped", "canceled"]))
-    resolved = resolved_lines["local_date"].max()
-    is_open = resolved_lines["line_id"].n_unique() < lines
-    counts = {e: events.filter(pl.col("event") == e).height for e in EVENT_COLORS}
-    state = (
-        f"still open (last resolution so far {resolved})"
-        if is_open and resolved
-        else "still open"
-        if is_open
-        else f"last line resolved {resolved}"
-    )
-    st.markdown(f"**Placed {placed}** · {state}")
-    days = (resolved - placed).days if placed and resolved and not is_open else None
+    facts = order_facts(events)
+    st.markdown(f"**Placed {facts['placed']}** · {facts['state']}")
+    days = facts["days"]
     a, b, c, d, e = st.columns(5)
     a.metric(
         "Days to last resolution", fmt(days, "count") if days is not None else "open", border=True
     )
-    b.metric("Lines", lines, border=True)
-    c.metric("Backordered lines", backordered, border=True)
-    d.metric("Notices", counts["notice"], border=True)
-    e.metric("Contacts", counts["contact"], border=True)
+    b.metric("Lines", facts["lines"], border=True)
+    c.metric("Backordered lines", facts["backordered"], border=True)
+    d.metric("Notices", facts["notices"], border=True)
+    e.metric("Contacts", facts["contacts"], border=True)
 
 
 # ---------------------------------------------------------------------------- data page
@@ -1036,12 +1002,7 @@ def figure_cards(
 def promise_cards(promise: pl.DataFrame) -> None:
     figure_cards(
         total_row(promise),
-        [
-            ("hit_rate", "Promise hit rate", "pct"),
-            ("count_lines", "Lines shipped with a promise", "count"),
-            ("count_misses", "Misses", "count"),
-            ("median_days_late", "Median days late (misses)", "days"),
-        ],
+        PROMISE_FIGURES,
         per_row=2,
     )
 
@@ -1049,12 +1010,7 @@ def promise_cards(promise: pl.DataFrame) -> None:
 def eta_cards(eta: pl.DataFrame, per_row: int = 2) -> None:
     figure_cards(
         total_row(eta),
-        [
-            ("on_time_rate", "Supplier on-time rate", "pct"),
-            ("count_received", "Receipts", "count"),
-            ("median_slip_days", "Median slip", "days"),
-            ("mean_slip_days", "Mean slip", "days"),
-        ],
+        ETA_FIGURES,
         per_row=per_row,
     )
 
@@ -1062,12 +1018,7 @@ def eta_cards(eta: pl.DataFrame, per_row: int = 2) -> None:
 def cancel_cards(cancels: pl.DataFrame, currency: str) -> None:
     figure_cards(
         total_row(cancels),
-        [
-            ("cancel_rate", "Backorder cancel rate", "pct"),
-            ("count_canceled", "Canceled lines", "count"),
-            ("count_resolved", "Resolved backordered lines", "count"),
-            ("lost_revenue", "Lost revenue", "money"),
-        ],
+        CANCEL_FIGURES,
         currency,
     )
 
@@ -1075,13 +1026,7 @@ def cancel_cards(cancels: pl.DataFrame, currency: str) -> None:
 def split_cards(split: pl.DataFrame, currency: str) -> None:
     figure_cards(
         total_row(split),
-        [
-            ("split_cost", "Split cost", "money"),
-            ("backorder_split_cost", "Backorder-caused split cost", "money"),
-            ("split_rate", "Split rate (orders)", "pct"),
-            ("share_of_revenue", "Split cost / revenue of those orders", "pct"),
-            ("count_extra_shipments", "Extra shipments", "count"),
-        ],
+        SPLIT_FIGURES,
         currency,
     )
 
@@ -1089,13 +1034,7 @@ def split_cards(split: pl.DataFrame, currency: str) -> None:
 def contact_cards(contacts: pl.DataFrame) -> None:
     figure_cards(
         total_row(contacts),
-        [
-            ("contacts_per_order", "Contacts per backordered order", "decimal"),
-            ("repeated_share", "Backordered orders with 2+ contacts", "pct"),
-            ("baseline_contacts_per_order", "Contacts per order without backorder", "decimal"),
-            ("lift", "Lift over baseline", "ratio"),
-            ("count_backordered_orders", "Backordered orders resolved", "count"),
-        ],
+        CONTACT_FIGURES,
     )
 
 
@@ -1134,21 +1073,8 @@ def queue_count(frame: pl.DataFrame, title: str) -> None:
 def inversion_cards(inversions: pl.DataFrame) -> None:
     figure_cards(
         total_row(inversions),
-        [
-            ("lines_passed_over", "Backordered lines passed over", "count"),
-            ("units_shipped_ahead", "Units shipped ahead of them", "count"),
-            ("pairs", "Pairs", "count"),
-        ],
+        INVERSION_FIGURES,
     )
-
-
-HYGIENE_CHECKS = [
-    ("no_reason", "No backorder reason"),
-    ("no_promise", "No promised ship date"),
-    ("promise_without_buffer", "Promise inside ETA + buffer"),
-    ("ineligible_accepted", "Accepted while not eligible"),
-    ("over_cap", "Accepted over the cap"),
-]
 
 
 def hygiene_cards(hygiene: pl.DataFrame) -> None:
@@ -1188,23 +1114,14 @@ def sla_alerts(sla: pl.DataFrame) -> None:
 def compliance_cards(compliance: pl.DataFrame) -> None:
     figure_cards(
         compliance.row(0, named=True),
-        [
-            ("missed_promise_without_notice", "Missed promise, no notice", "count"),
-            ("past_statutory_days", "Past statutory days, no options offer", "count"),
-            ("second_delay", "Second delays: check consent", "count"),
-        ],
+        COMPLIANCE_FIGURES,
     )
 
 
 def first_notice_cards(notice: pl.DataFrame) -> None:
     figure_cards(
         total_row(notice),
-        [
-            ("lines", "Lines backordered", "count"),
-            ("median_hours", "Median hours to first notice", "hours"),
-            ("share_within_24h", "Notified within 24 h", "pct"),
-            ("never_notified", "Never notified", "count"),
-        ],
+        FIRST_NOTICE_FIGURES,
     )
 
 

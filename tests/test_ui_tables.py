@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
 from dashboard import tables
+from dashboard.params import Settings
 
 
 def test_channel_rules_table_lists_the_default_then_each_channel_in_percent():
-    from dashboard.params import Settings
-
     conf = Settings()
     result = tables.channel_rules_table(conf, ["amazon", "web"])
     assert result["channel"].to_list() == ["*", "amazon", "web"]
@@ -26,3 +30,38 @@ def test_channel_rules_table_lists_the_default_then_each_channel_in_percent():
         )
         == conf
     )
+
+
+def test_links_lead_the_table_and_quote_the_key():
+    frame = pl.DataFrame({"order_id": ["#1", "a&b"], "sku": ["X 1", "Y"]})
+    result = tables.with_sku_links(
+        tables.with_timeline_links(frame, "timeline?week=2026-W47"), "skus?week=2026-W47"
+    )
+    expected = pl.DataFrame(
+        {
+            "sku_page": ["skus?week=2026-W47&detail=X%201", "skus?week=2026-W47&detail=Y"],
+            "timeline": ["timeline?week=2026-W47&order=%231", "timeline?week=2026-W47&order=a%26b"],
+            "order_id": ["#1", "a&b"],
+            "sku": ["X 1", "Y"],
+        }
+    )
+    assert_frame_equal(result, expected)
+    assert tables.order_columns(result, ["sku"]) == ["timeline", "sku_page", "sku", "order_id"]
+
+
+def test_order_facts_of_an_order_with_one_line_still_open():
+    events = pl.DataFrame(
+        {
+            "event": ["ordered", "ordered", "backordered", "notice", "shipped"],
+            "line_id": ["1", "2", "2", None, "1"],
+            "local_date": [date(2026, 11, 2)] * 3 + [date(2026, 11, 3), date(2026, 11, 5)],
+        }
+    )
+    facts = tables.order_facts(events)
+    assert facts["lines"] == 2
+    assert facts["backordered"] == 1
+    assert facts["notices"] == 1
+    assert facts["contacts"] == 0
+    assert facts["is_open"] is True
+    assert facts["days"] is None
+    assert facts["state"] == "still open (last resolution so far 2026-11-05)"
