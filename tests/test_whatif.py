@@ -8,7 +8,7 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import polars as pl
-from conftest import build_db
+from builders import build_db
 from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal
 
