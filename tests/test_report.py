@@ -154,7 +154,7 @@ def html_escaped(text: str) -> str:
 
 
 def test_cli_report_prints_json_and_writes_the_pack(tmp_path, capsys, monkeypatch):
-    from conftest import build_db
+    from builders import build_db
 
     db = tmp_path / "shop.duckdb"
     build_db(db, TABLES, timezone="America/New_York").close()
