@@ -28,6 +28,7 @@ from dashboard.importer.sources import Refused
 __all__ = ["FileReport", "ImportReport", "import_paths"]
 
 DEFAULT_CURRENCY = "USD"
+MEMORY_LIMIT = "1GB"
 SHOWN_REJECTS = 5
 
 
@@ -134,6 +135,10 @@ def import_paths(
         return ImportReport(None, error=str(e))
     with tempfile.TemporaryDirectory(prefix="import-") as tmp, store.writing(Path(db)) as con:
         workdir = Path(tmp)
+        # Bounded memory: beyond this DuckDB spills to the import's own folder (a 1 GB export
+        # otherwise peaked near 4 GB).
+        con.execute(f"set temp_directory = '{workdir.as_posix()}'")
+        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
         try:
             found = sources.discover([Path(p) for p in paths], workdir)
         except (FileNotFoundError, OSError) as e:
@@ -162,14 +167,13 @@ def import_paths(
             _record_file(con, f)
             file_id += 1
         say(0.95, "checking references")
-        money = money or DEFAULT_CURRENCY
-        report.currency = money
+        report.currency = money or DEFAULT_CURRENCY
         update_presence(con)
         store.refresh_sku_attributes(con)
         report.problems = referential_problems(con)
-        con.execute(
-            "insert or replace into dataset values ('timezone', ?), ('currency', ?)", [zone, money]
-        )
+        con.execute("insert or replace into dataset values ('timezone', ?)", [zone])
+        if money:  # known: given, saved, or read from a file; a default is not a decision
+            con.execute("insert or replace into dataset values ('currency', ?)", [money])
         con.execute(
             "insert into imports values (?, ?, ?, ?)",
             [import_id, started_at, datetime.now(UTC), _command(paths)],
@@ -226,6 +230,15 @@ def _import_file(
         shape = shapes.shape(staged.columns, source.name, staged.rows_view, mapping)
         f.table_name, f.source_kind = shape.table.name, shape.kind
         f.columns = shape.carried
+        _check_header(staged, shape)
+        if shape.kind != "shopify":
+            used = {*shape.source_names.values(), shape.currency_column}
+            ignored = [c for c in staged.columns if c not in used]
+            if ignored:
+                f.notes.append(
+                    f"columns not imported (not in the contract for {shape.table.name}): "
+                    + ", ".join(ignored)
+                )
         kind = "table" if shape.materialize else "view"
         con.execute(f"create or replace temp {kind} src_{n} as {shape.sql}")
         found_currency = load.check_currency(con, f"src_{n}", shape, currency)
@@ -266,6 +279,21 @@ def _import_file(
             f.table_name, f.source_kind = e.table, e.kind
     f.seconds = time.perf_counter() - started
     return f
+
+
+def _check_header(staged: sources.Staged, shape: shapes.Shape) -> None:
+    """Two header cells naming the same canonical column: which one is meant is unknown."""
+    if shape.kind == "shopify":
+        return
+    names = [shapes.norm(c) for c in staged.header]
+    for column in shape.carried:
+        if names.count(column) > 1:
+            raise Refused(
+                f"the column {column} appears {names.count(column)} times in the header; which "
+                "one to use cannot be known: keep one and import again",
+                shape.table.name,
+                shape.kind,
+            )
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, f: FileReport) -> None:

@@ -75,34 +75,59 @@ def load(
     table = shape.table
     src = f"src_{n}"
     out = Loaded()
-    out.rows_blank = con.execute(f"select count(*) from {src} where _blank").fetchone()[0]
     have = set(_columns_of(con, src))
+    formats: dict[str, values.DateFormat] = {}
+    for column in table.columns:
+        name = column.name
+        if name not in have or column.type not in ("DATE", "TIMESTAMPTZ"):
+            continue
+        if name in shape.derived:
+            formats[name] = values.DateFormat("iso")
+        elif name in shape.formats:
+            formats[name] = values.DateFormat("strptime", pattern=shape.formats[name])
+        else:
+            formats[name] = values.detect_format(
+                con, f"(select * from {src} where not _blank)", name
+            )
+            if formats[name].note:
+                out.notes.append(formats[name].note)
+    # One pass: the blank rows, and which forms each ISO timestamp column holds.
+    iso = [
+        c.name
+        for c in table.columns
+        if c.type == "TIMESTAMPTZ" and c.name in formats and formats[c.name].family == "iso"
+    ]
+    counted = con.execute(
+        f"select count(*) filter (where _blank)"
+        + "".join(
+            f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)"
+            for name in iso
+        )
+        + f" from {src}"
+    ).fetchall()[0]
+    out.rows_blank = counted[0]
+    forms = dict(zip(iso, counted[1:], strict=True))
 
     parsed, checks, post, final_checks = [], {}, [], []
     reasons: dict[str, str] = {}
+    ranges: dict[str, str] = {}  # a parsed date or time must also fall in 1970-2099
     for column in table.columns:
         name = column.name
         if name not in have:
             continue
         s = f"{ident(name)}"
         parsed.append(f"{s} as {_q('t', name)}")
-        fmt = None
-        if column.type in ("DATE", "TIMESTAMPTZ") and name not in shape.derived:
-            if name in shape.formats:
-                fmt = values.DateFormat("strptime", pattern=shape.formats[name])
-            else:
-                fmt = values.detect_format(con, f"(select * from {src} where not _blank)", name)
-                if fmt.note:
-                    out.notes.append(fmt.note)
+        fmt = formats.get(name)
         if column.type == "TIMESTAMPTZ":
-            instant, local = values.timestamp_sql(s, fmt or values.DateFormat("iso"))
+            instant, local = values.timestamp_sql(s, fmt, forms.get(name))
             parsed += [f"{instant} as {_q('i', name)}", f"{local} as {_q('l', name)}"]
             post.append(f"make_timestamp(epoch_us({_q('i', name)})) as {_q('n', name)}")
             utc, wall = values.utc_and_local_sql(_q("n", name), _q("l", name), zone)
             final_checks.append(f"{utc} as {_q('u', name)}")
             final_checks.append(f"{wall} as {_q('w', name)}")
-            checks[name] = values.in_range(_q("u", name))
+            checks[name] = f"{_q('u', name)} is not null"
             reasons[name] = values.EXPECT_TIMESTAMP
+            ranges[name] = values.in_range(_q("u", name))
             continue
         value = check = reason = None
         if column.type == "INTEGER":
@@ -120,6 +145,8 @@ def load(
         parsed.append(f"{value} as {_q('v', name)}")
         checks[name] = check.format(v=_q("v", name), s=_q("t", name))
         reasons[name] = reason
+        if column.type == "DATE":
+            ranges[name] = values.date_in_range(_q("v", name))
     extras = [c for c in have if c.startswith("_x_")]
 
     required = set(table.required_columns) | (set(table.key) & have)
@@ -135,6 +162,11 @@ def load(
             whens.append(
                 f"when {_q('t', name)} is not null and not coalesce({checks[name]}, false) "
                 f"then {literal(reasons[name])}"
+            )
+        if name in ranges:
+            whens.append(
+                f"when {_q('t', name)} is not null and not {ranges[name]} "
+                f"then {literal(values.EXPECT_YEAR)}"
             )
         whens += _row_rules(table, name, have, shape)
         if whens:
@@ -192,13 +224,24 @@ def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[st
         return []
     if name == "backordered_qty" and "qty" in have:
         bq, qty = _q("v", "backordered_qty"), _q("v", "qty")
-        return [f"when {bq} > {qty} then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"]
-    if name == "canceled_at" and "shipped_at" in have:
         return [
+            f"when {qty} >= 1 and {bq} > {qty} "
+            f"then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"
+        ]
+    rules = []
+    if name == "canceled_at" and "shipped_at" in have:
+        rules.append(
             f"when {_q('u', 'shipped_at')} is not null and {_q('u', 'canceled_at')} is not null "
             "then 'both shipped_at and canceled_at set'"
-        ]
-    return []
+        )
+    if name in ("shipped_at", "canceled_at") and "ordered_at" in have:
+        # a line cannot leave before it was ordered: a wrong column or a wrong time zone
+        at, ordered = _q("u", name), _q("u", "ordered_at")
+        rules.append(
+            f"when {at} < {ordered} then format('{name} {{}} is before ordered_at {{}}', "
+            f"strftime({at}, '%Y-%m-%d %H:%M'), strftime({ordered}, '%Y-%m-%d %H:%M'))"
+        )
+    return rules
 
 
 def _stored(column: Column, have: set[str]) -> str | None:
@@ -257,6 +300,18 @@ def _canonical_select(table: Table, shape: Shape, have: set[str], file_id: int) 
 
 def _notes(con: duckdb.DuckDBPyConnection, src: str, new: str, shape: Shape) -> list[str]:
     notes = []
+    for column in shape.table.columns:
+        if column.type != "TIMESTAMPTZ" or column.name not in shape.carried:
+            continue
+        count, latest = con.execute(
+            f"select count(*), strftime(max({column.name}), '%Y-%m-%d') from {new} "
+            f"where {column.name} > now() + interval 1 day"
+        ).fetchall()[0]
+        if count:
+            notes.append(
+                f"{column.name}: {count} rows after the import (latest {latest}), kept: check the "
+                "export's dates"
+            )
     for template, flag in shape.notes_sql.items():
         count = con.execute(f"select count(*) from {src} where not _blank and {flag}").fetchone()[0]
         if count:

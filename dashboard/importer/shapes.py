@@ -126,7 +126,8 @@ def missing_message(table: str, missing: list[str], columns: list[str]) -> str:
 def _blank(columns: list[str]) -> str:
     if not columns:
         return "true"
-    return f"coalesce({', '.join(f'nullif({ident(c)}, {chr(39) * 2})' for c in columns)}) is null"
+    # trim() runs only until the first non-empty cell (coalesce stops there): ~1 per row
+    return f"coalesce({', '.join(f'nullif(trim({ident(c)}), {chr(39) * 2})' for c in columns)}) is null"
 
 
 def _position(order_id_sql: str) -> str:

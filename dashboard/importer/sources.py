@@ -1,9 +1,12 @@
 """Find the export files of an import and stage each one as a table of text.
 
 A path is a file, a folder (read recursively, files in name order) or a ZIP of exports. CSV is
-read by DuckDB's reader (`all_varchar`); only encodings it cannot read (cp1252 with its
-0x80-0x9F characters, UTF-16 without a byte-order mark, ...) are transcoded to UTF-8 first.
-Malformed lines (wrong number of fields) are kept as rejects through DuckDB's `store_rejects`.
+read by DuckDB's reader (`all_varchar`) when it is UTF-8 or Latin-1, has no empty lines and
+reads whole. Anything else (cp1252, UTF-16 with or without a byte-order mark, UTF-8 with a few
+foreign bytes, empty lines, malformed lines, stray quotes) is first rewritten record by record
+by Python's csv reader (`normalise`): empty lines become blank rows, malformed records become
+rejects with their row, and an unclosed quote refuses the file naming its row. Binary files
+(images, workbooks) are refused.
 
 The staged table `raw_<n>` keeps the file's own column names; the view `raw_<n>_rows` adds
 `_pos` (0-based position among the records read) and `_row` (the record's row as a
@@ -13,6 +16,7 @@ spreadsheet shows it: header = row 1; Parquet: first record = row 1).
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -29,8 +33,6 @@ DUCKDB_ENCODINGS = {
     "utf-8": "utf-8",
     "utf8": "utf-8",
     "utf-8-sig": "utf-8",
-    "utf-16": "utf-16",
-    "utf16": "utf-16",
     "latin-1": "latin-1",
     "latin1": "latin-1",
     "iso-8859-1": "latin-1",
@@ -61,6 +63,7 @@ class Staged:
     rows: int  # records read (malformed lines not included)
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # row, line, reason
     notes: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the header line's names, as written
 
 
 def discover(paths: list[Path], workdir: Path) -> list[SourceFile]:
@@ -83,8 +86,11 @@ def _add(path: Path, name: str, workdir: Path, found: list[SourceFile], explicit
     suffix = path.suffix.lower()
     if suffix == ".zip":
         target = workdir / f"zip{len(list(workdir.glob('zip*')))}"
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(target)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(target)
+        except zipfile.BadZipFile as e:
+            raise OSError(f"{name}: not a ZIP archive that can be read ({e})") from e
         _add(target, name, workdir, found, explicit=False)
         return
     if suffix == MAPPING_SUFFIX or path.name.startswith("."):
@@ -95,53 +101,172 @@ def _add(path: Path, name: str, workdir: Path, found: list[SourceFile], explicit
 
 
 def sniff_encoding(path: Path) -> str:
-    """utf-16 (byte-order mark), utf-8 (valid throughout), else cp1252 when a byte in
-    0x80-0x9F occurs (Excel's "CSV" on Windows), else latin-1."""
+    """utf-16 (byte-order mark, or zero bytes in every other place), utf-8 (valid
+    throughout), utf-8+cp1252 (valid UTF-8 with a few bytes from another source, e.g. a row
+    pasted from a Latin-1 file), else cp1252 when a byte in 0x80-0x9F occurs (Excel's "CSV" on
+    Windows), else latin-1."""
+    return sniff(path).encoding
+
+
+@dataclass
+class Sniffed:
+    encoding: str
+    blank_lines: bool = False  # empty lines, which DuckDB's reader skips without a trace
+    first_bad_line: int | None = None  # utf-8+cp1252: the first line that is not UTF-8
+
+
+BLANK_LINE = re.compile(rb"\n\r?\n|\r\r")
+VALID_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _binary(head: bytes) -> str | None:
+    """Why the first bytes are not a text export, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        return "it is a ZIP archive or an Excel workbook (.xlsx): save the sheet as CSV"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "it is an old Excel workbook (.xls): save the sheet as CSV"
+    control = sum(b < 9 or 13 < b < 32 for b in head)
+    if head and control / len(head) > 0.05:
+        return "it holds binary data (an image, a workbook?), not exported rows"
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 8 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if len(head) >= 8 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def sniff(path: Path) -> Sniffed:
     with open(path, "rb") as f:
-        head = f.read(4)
+        head = f.read(1 << 16)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
+            return Sniffed("utf-16")
+        if bare := _utf16_without_bom(head):
+            return Sniffed(bare)
+        if why := _binary(head):
+            raise Refused(f"not a text file: {why}")
         f.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
+        blank, tail = False, b""
         try:
             for chunk in iter(lambda: f.read(CHUNK), b""):
                 decoder.decode(chunk)
+                blank = blank or bool(BLANK_LINE.search(tail + chunk))
+                tail = chunk[-2:]
             decoder.decode(b"", final=True)
-            return "utf-8"
+            return Sniffed("utf-8", blank)
         except UnicodeDecodeError:
             pass
         f.seek(0)
+        cp1252, multibyte, blank, tail = False, False, False, b""
         for chunk in iter(lambda: f.read(CHUNK), b""):
-            if re.search(rb"[\x80-\x9f]", chunk):
-                return "cp1252"
-    return "latin-1"
+            cp1252 = cp1252 or bool(re.search(rb"[\x80-\x9f]", chunk))
+            multibyte = multibyte or bool(VALID_MULTIBYTE.search(chunk))
+            blank = blank or bool(BLANK_LINE.search(tail + chunk))
+            tail = chunk[-2:]
+        if multibyte:
+            return Sniffed("utf-8+cp1252", blank, _first_bad_line(path))
+    return Sniffed("cp1252" if cp1252 else "latin-1", blank)
 
 
-def _python_encoding(encoding: str) -> str:
-    return "utf-8-sig" if encoding == "utf-8" else encoding
+def _first_bad_line(path: Path) -> int:
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    bad = error.object[error.start : error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("cp1252-fallback", _cp1252_fallback)
+
+
+def _python_encoding(encoding: str) -> tuple[str, str]:
+    """(codec, error handler) to read a file in `encoding` with Python."""
+    if encoding == "utf-8+cp1252":
+        return "utf-8-sig", "cp1252-fallback"
+    return ("utf-8-sig" if encoding in ("utf-8", "utf8") else encoding), "replace"
 
 
 def sniff_delimiter(path: Path, encoding: str) -> str:
     """The separator the header line uses most: comma, semicolon, tab or pipe."""
     if path.suffix.lower() == ".tsv":
         return "\t"
-    with open(path, encoding=_python_encoding(encoding), errors="replace", newline="") as f:
+    codec, errors = _python_encoding(encoding)
+    with open(path, encoding=codec, errors=errors, newline="") as f:
         header = f.readline()
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def transcode(path: Path, encoding: str, workdir: Path) -> Path:
-    """A UTF-8 copy of a file in an encoding DuckDB cannot read, streamed in chunks."""
-    out = workdir / f"transcoded{len(list(workdir.glob('transcoded*')))}.csv"
+ROW_COLUMN = "__source_row__"
+LONGEST_KEPT_LINE = 100_000
+
+
+def normalise(
+    path: Path, encoding: str, delimiter: str, workdir: Path
+) -> tuple[Path, list[tuple[int, str, str]]]:
+    """A UTF-8 copy of a CSV, record by record (Python's csv reader, strict quoting), with
+    the record's row as a last column: what DuckDB's reader cannot be trusted with. Empty
+    lines become blank rows (DuckDB skips them, shifting every later row number); records
+    with the wrong number of fields are left out and returned as (row, line, reason); a
+    quote that is never closed properly refuses the file, naming its row."""
+    out = workdir / f"normalised{len(list(workdir.glob('normalised*')))}.csv"
+    codec, errors = _python_encoding(encoding)
+    malformed: list[tuple[int, str, str]] = []
+    csv.field_size_limit(2**31 - 1)
     with (
-        open(path, encoding=encoding, errors="replace", newline="") as src,
+        open(path, encoding=codec, errors=errors, newline="") as src,
         open(out, "w", encoding="utf-8", newline="") as dst,
     ):
-        for chunk in iter(lambda: src.read(CHUNK), ""):
-            dst.write(chunk)
-    return out
+        consumed: list[str] = []
+
+        def lines():
+            for line in src:
+                consumed.append(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=True)
+        writer = csv.writer(dst, lineterminator="\n")
+        row = 1
+        try:
+            header = next(reader, [])
+            width = len(header)
+            writer.writerow([*header, ROW_COLUMN])
+            for record in reader:
+                row += 1
+                line = "".join(consumed).rstrip("\r\n")
+                consumed.clear()
+                if not record:
+                    record = [""] * width
+                if len(record) != width:
+                    if len(line) > LONGEST_KEPT_LINE:
+                        line = f"{line[:LONGEST_KEPT_LINE]}... ({len(line):,} characters)"
+                    reason = (
+                        f"malformed line: Expected Number of Columns: {width} Found: {len(record)}"
+                    )
+                    malformed.append((row, line, reason))
+                    continue
+                writer.writerow([*record, row])
+        except csv.Error as e:
+            raise Refused(
+                f"row {row + 1}: {e}: a quote opened there is not closed properly, so the rows "
+                "after it cannot be told apart; fix the quoting and import again"
+            ) from e
+    return out, malformed
 
 
 def _literal(text: str) -> str:
@@ -156,107 +281,86 @@ def stage(
     delimiter: str | None = None,
     encoding: str | None = None,
 ) -> Staged:
-    """Read one file into `raw_<n>` (all text) and return its row view."""
+    """Read one file into `raw_<n>` (all text) and return its row view.
+
+    DuckDB reads a well-formed UTF-8 or Latin-1 file directly (fast). Other encodings, files
+    with empty lines and files DuckDB cannot read whole go through `normalise` first."""
     path = source.path
     if path.stat().st_size == 0:
         raise Refused("the file is empty")
     if path.suffix.lower() in PARQUET_SUFFIXES:
         return _stage_parquet(con, path, n)
-    if encoding is None:
-        with open(path, "rb") as f:
-            bom = f.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-        try:  # most exports are UTF-8: let DuckDB find out, scan the bytes only if not
-            return _stage_csv(con, path, n, workdir, delimiter, "utf-16" if bom else "utf-8")
-        except _NotUtf8:
-            encoding = sniff_encoding(path)
-    return _stage_csv(con, path, n, workdir, delimiter, encoding)
-
-
-class _NotUtf8(Exception):
-    pass
-
-
-def _stage_csv(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    n: int,
-    workdir: Path,
-    delimiter: str | None,
-    encoding: str,
-) -> Staged:
     notes = []
-    encoding = encoding.lower()
-    duck_encoding = DUCKDB_ENCODINGS.get(encoding)
-    if duck_encoding is None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError as e:
-            raise Refused(f"unknown encoding {encoding!r}") from e
-        path = transcode(path, encoding, workdir)
-        duck_encoding = "utf-8"
-    if encoding not in ("utf-8", "utf8"):
+    sniffed = Sniffed(encoding.lower()) if encoding else sniff(path)
+    encoding = sniffed.encoding
+    try:
+        codecs.lookup(_python_encoding(encoding)[0])
+    except LookupError as e:
+        raise Refused(f"unknown encoding {encoding!r}") from e
+    if encoding == "utf-8+cp1252":
+        notes.append(
+            f"read as utf-8; from line {sniffed.first_bad_line} some bytes are not UTF-8 and "
+            "were read as cp1252 (a row pasted from another file?): check those rows"
+        )
+    elif encoding not in ("utf-8", "utf8"):
         notes.append(f"read as {encoding}")
-    delimiter = delimiter or sniff_delimiter(path, duck_encoding)
+    delimiter = delimiter or sniff_delimiter(path, encoding)
     if delimiter != ",":
         notes.append(f"separator {'tab' if delimiter == chr(9) else repr(delimiter)}")
+    raw = f"raw_{n}"
+    view = f"{raw}_rows"
+    duck_encoding = DUCKDB_ENCODINGS.get(encoding)
+    if duck_encoding and not sniffed.blank_lines:
+        try:
+            con.execute(
+                f"create or replace temp table {raw} as select * from "
+                f"{_read_csv(path, delimiter, duck_encoding)}"
+            )
+            columns = [d[0] for d in con.execute(f"select * from {raw} limit 0").description]
+            rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
+            con.execute(
+                f"create or replace temp view {view} as select rowid as _pos, rowid + 2 as _row, "
+                f"* from {raw}"
+            )
+            return Staged(view, columns, rows, [], notes, _header(path, encoding, delimiter))
+        except duckdb.Error:
+            pass  # malformed lines: read record by record below
+    normalised, malformed = normalise(path, encoding, delimiter, workdir)
+    try:
+        con.execute(
+            f"create or replace temp table {raw} as select * from "
+            f"{_read_csv(normalised, ',', 'utf-8')}"
+        )
+    except duckdb.Error as e:
+        raise Refused(_first_line(str(e))) from e
+    columns = [
+        d[0] for d in con.execute(f"select * from {raw} limit 0").description if d[0] != ROW_COLUMN
+    ]
+    rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    con.execute(
+        f"create or replace temp view {view} as select rowid as _pos, "
+        f"cast({ROW_COLUMN} as bigint) as _row, * exclude ({ROW_COLUMN}) from {raw}"
+    )
+    return Staged(view, columns, rows, malformed, notes, _header(path, encoding, delimiter))
+
+
+def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
+    codec, errors = _python_encoding(encoding)
+    with open(path, encoding=codec, errors=errors, newline="") as f:
+        try:
+            return next(csv.reader(f, delimiter=delimiter, quotechar='"'), [])
+        except csv.Error:
+            return []
+
+
+def _read_csv(path: Path, delimiter: str, encoding: str) -> str:
     options = (
         f"all_varchar = true, header = true, delim = {_literal(delimiter)}, quote = '\"', "
-        f"escape = '\"', encoding = {_literal(duck_encoding)}, null_padding = false, "
+        f"escape = '\"', encoding = {_literal(encoding)}, null_padding = false, "
         # nothing left to guess: '#13527' is an order id, not a comment
         "comment = '', skip = 0"
     )
-    raw = f"raw_{n}"
-    read = f"read_csv({_literal(str(path))}, {options}"
-    malformed: list[tuple[int, str, str]] = []
-    try:
-        con.execute(f"create or replace temp table {raw} as select * from {read})")
-    except duckdb.Error as first:
-        if "invalid unicode" in str(first).lower() and encoding in ("utf-8", "utf8"):
-            raise _NotUtf8 from first
-        # Malformed lines: read again, keeping them aside (slower, so only when needed).
-        errors, scans = f"csv_errors_{n}", f"csv_scans_{n}"
-        try:
-            con.execute(
-                f"create or replace temp table {raw} as select * from {read}, "
-                f"store_rejects = true, rejects_table = '{errors}', rejects_scan = '{scans}')"
-            )
-        except duckdb.Error as second:
-            raise Refused(_first_line(str(second))) from first
-        malformed = [
-            (line, text, f"malformed line: {message}")
-            for line, text, message in con.execute(
-                f"""select line, any_value(csv_line), string_agg(distinct error_message, '; ')
-                from {errors} group by line order by line"""
-            ).fetchall()
-        ]
-        if not malformed:
-            raise Refused(_first_line(str(first))) from first
-    columns = [d[0] for d in con.execute(f"select * from {raw} limit 0").description]
-    rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
-    view = f"{raw}_rows"
-    if malformed:
-        # Good record p (1-based) sits at row p + 1 + (rejected lines before it).
-        shift = f"shift_{n}"
-        con.execute(
-            f"""create or replace temp table {shift} as
-            select k, max(i) as i from (
-                select line - row_number() over (order by line) + 1 as k,
-                    row_number() over (order by line) as i
-                from (select distinct line from csv_errors_{n})
-            ) group by k"""
-        )
-        con.execute(
-            f"""create or replace temp view {view} as
-            select r._pos, r._pos + 2 + coalesce(s.i, 0) as _row, r.* exclude (_pos)
-            from (select rowid as _pos, * from {raw}) as r
-            asof left join {shift} as s on r._pos + 2 >= s.k"""
-        )
-    else:
-        con.execute(
-            f"create or replace temp view {view} as select rowid as _pos, rowid + 2 as _row, * "
-            f"from {raw}"
-        )
-    return Staged(view, columns, rows, malformed, notes)
+    return f"read_csv({_literal(str(path))}, {options})"
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> Staged:

@@ -38,6 +38,7 @@ EXPECT_DATE = "expected a date like 2026-11-21"
 EXPECT_TIMESTAMP = "expected a timestamp like 2026-11-21 14:30 or 2026-11-21T14:30:00Z"
 EXPECT_BOOLEAN = "expected true or false (also yes/no, 1/0)"
 FIRST_YEAR, LAST_YEAR = 1970, 2100
+EXPECT_YEAR = f"expected a year from {FIRST_YEAR} to {LAST_YEAR - 1}"
 
 
 def integer_sql(s: str, minimum: int | None) -> tuple[str, str, str]:
@@ -56,6 +57,9 @@ def money_sql(s: str, non_negative: bool) -> tuple[str, str, str]:
     fallback = (
         f"case when regexp_matches({bare}, '^-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?$') "
         f"then try_cast(replace({bare}, ',', '') as decimal(18, 4)) "
+        # EU thousands dots with a decimal comma: 1.234,50
+        f"when regexp_matches({bare}, '^-?\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?$') "
+        f"then try_cast(replace(replace({bare}, '.', ''), ',', '.') as decimal(18, 4)) "
         f"else try_cast(replace({bare}, ',', '.') as decimal(18, 4)) end"
     )
     check = "({v} is not null" + (" and {v} >= 0)" if non_negative else ")")
@@ -129,9 +133,37 @@ def date_sql(s: str, fmt: DateFormat) -> tuple[str, str, str]:
     return value, EXPECT_DATE, "({v} is not null)"
 
 
-def timestamp_sql(s: str, fmt: DateFormat) -> tuple[str, str]:
+def date_in_range(v: str) -> str:
+    return f"({v} >= date '{FIRST_YEAR}-01-01' and {v} < date '{LAST_YEAR}-01-01')"
+
+
+OFFSET_RE = "(Z|[+-]\\d\\d(:?\\d\\d)?)$"
+# Per ISO column, which forms its values take (`timestamp_forms_sql`, one aggregate per file):
+# a column whose values all carry an offset, or all carry none, is parsed by a single cast
+# instead of the general expression (a regexp, two replaces and two casts per cell).
+FORM_PLAIN, FORM_SPACED, FORM_LOCAL = 2, 4, 8  # bits; 1 = empty
+
+
+def timestamp_forms_sql(s: str) -> str:
+    """An aggregate over the column's text `s`: a bit per form seen. PLAIN: an offset and no
+    space before a sign (DuckDB's cast reads it as it is); SPACED: an offset after a space
+    before a sign (Shopify's ` +0200`); LOCAL: no offset. `Z` first: no regexp for it."""
+    offset = (
+        f"case when strpos({s}, ' +') > 0 or strpos({s}, ' -') > 0 then {FORM_SPACED} "
+        f"else {FORM_PLAIN} end"
+    )
+    return (
+        f"bit_or(case when {s} is null then 1 when length({s}) <= 10 then {FORM_LOCAL} "
+        f"when suffix({s}, 'Z') then {offset} "
+        f"when regexp_matches({s}, '{OFFSET_RE}') then {offset} else {FORM_LOCAL} end)"
+    )
+
+
+def timestamp_sql(s: str, fmt: DateFormat, forms: int | None = None) -> tuple[str, str]:
     """(instant, local): an instant TIMESTAMPTZ when the text has an offset, else a naive
-    local TIMESTAMP; exactly one is non-null for a valid value."""
+    local TIMESTAMP; exactly one is non-null for a valid value. `forms` (from
+    `timestamp_forms_sql`, ISO only) picks the single cast that gives the same values as the
+    general expression for every value the column holds."""
     if fmt.family == "strptime":
         parsed = f"try_strptime({s}, {literal(fmt.pattern)})"
         if "%z" in fmt.pattern or "%Z" in fmt.pattern:
@@ -140,8 +172,15 @@ def timestamp_sql(s: str, fmt: DateFormat) -> tuple[str, str]:
     if fmt.family != "iso":
         formats = ", ".join(literal(f) for f in _formats(fmt, with_time=True))
         return "null::timestamptz", f"try_strptime({s}, [{formats}])"
-    has_offset = f"(length({s}) > 10 and regexp_matches({s}, '(Z|[+-]\\d\\d(:?\\d\\d)?)$'))"
     # DuckDB reads Z, +02:00, +0200 and +02, but not a space before the sign (Shopify's)
+    if forms is not None and not forms & ~(1 | FORM_PLAIN):
+        return f"try_cast({s} as timestamptz)", "null::timestamp"
+    if forms is not None and not forms & ~(1 | FORM_PLAIN | FORM_SPACED):
+        spaced = f"try_cast(replace(replace({s}, ' +', '+'), ' -', '-') as timestamptz)"
+        return spaced, "null::timestamp"
+    if forms is not None and not forms & ~(1 | FORM_LOCAL):
+        return "null::timestamptz", f"try_cast({s} as timestamp)"
+    has_offset = f"(length({s}) > 10 and regexp_matches({s}, '{OFFSET_RE}'))"
     instant = (
         f"case when {has_offset} then try_cast(replace(replace({s}, ' +', '+'), ' -', '-') "
         "as timestamptz) end"
