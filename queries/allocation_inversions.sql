@@ -40,6 +40,7 @@ shipped_lines as (
     where
         shipped_date >= $from_date and shipped_date < $to_date
         and ordered_at is not null
+        and sku is not null
 ),
 
 -- backordered lines that may be waiting at some t in the period (A): backordered by its
@@ -57,6 +58,7 @@ waiting_lines as (
     where
         backordered_qty > 0
         and backordered_date < $to_date
+        and sku is not null
         and (shipped_date is null or shipped_date >= $from_date)
         and (canceled_date is null or canceled_date >= $from_date)
 ),
