@@ -72,39 +72,75 @@ backordered_lines as (
         )
 ),
 
-open_candidates as (
+-- open on as-of day a: backordered by a and not resolved (shipped or canceled) by a. Counted
+-- as steps: +1 on the day a line is backordered, -1 on the day it is resolved (never before
+-- it is backordered), so a week's open lines are the sum of the steps up to its as-of day;
+-- aged 15+ likewise, from 15 days after the backorder
+open_lines as (
     select
         backordered_lines.backordered_date,
-        backordered_lines.shipped_date,
-        backordered_lines.canceled_date
+        -- least and greatest skip nulls: the first of shipped and canceled, null if neither
+        least(backordered_lines.shipped_date, backordered_lines.canceled_date) as closed_date
     from backordered_lines, bounds
-    where
-        backordered_lines.backordered_date <= bounds.last_as_of
-        and (
-            backordered_lines.resolved_date is null
-            or backordered_lines.resolved_date > bounds.first_as_of
-        )
+    where backordered_lines.backordered_date <= bounds.last_as_of
+),
+
+open_steps as (
+    select
+        backordered_date as opens_on,
+        case when closed_date is not null then greatest(backordered_date, closed_date) end
+            as closes_on,
+        backordered_date + 15 as ages_on,
+        case when closed_date is not null then greatest(backordered_date + 15, closed_date) end
+            as stops_aging_on
+    from open_lines
+),
+
+step_days as (
+    select
+        opens_on as day,
+        1 as open_change,
+        0 as aged_change
+    from open_steps
+    union all
+    select
+        closes_on as day,
+        -1 as open_change,
+        0 as aged_change
+    from open_steps
+    where closes_on is not null
+    union all
+    select
+        ages_on as day,
+        0 as open_change,
+        1 as aged_change
+    from open_steps
+    union all
+    select
+        stops_aging_on as day,
+        0 as open_change,
+        -1 as aged_change
+    from open_steps
+    where stops_aging_on is not null
+),
+
+daily_steps as (
+    select
+        step_days.day,
+        sum(step_days.open_change) as open_change,
+        sum(step_days.aged_change) as aged_change
+    from step_days, bounds
+    where step_days.day <= bounds.last_as_of
+    group by step_days.day
 ),
 
 open_counts as (
     select
         weeks.week_start,
-        count(*) as open_backordered_lines,
-        count(*) filter (
-            where weeks.week_as_of - open_candidates.backordered_date >= 15
-        ) as count_aged_15_plus
-    from open_candidates
-    inner join weeks
-        on
-            open_candidates.backordered_date <= weeks.week_as_of
-            and (
-                open_candidates.shipped_date is null
-                or open_candidates.shipped_date > weeks.week_as_of
-            )
-            and (
-                open_candidates.canceled_date is null
-                or open_candidates.canceled_date > weeks.week_as_of
-            )
+        cast(sum(daily_steps.open_change) as bigint) as open_backordered_lines,
+        cast(sum(daily_steps.aged_change) as bigint) as count_aged_15_plus
+    from weeks
+    inner join daily_steps on weeks.week_as_of >= daily_steps.day
     group by weeks.week_start
 ),
 
@@ -145,22 +181,8 @@ received_counts as (
     group by week_start
 ),
 
--- orders with a shipment in the weeks and a backordered line (of any date) the filters keep
-backordered_shipment_orders as (
-    select distinct lines.order_id
-    from filtered_lines($channels, $suppliers, $families, $skus) as lines
-    where
-        lines.backordered_qty > 0
-        and lines.order_id in (
-            select shipments.order_id
-            from shipments
-            where
-                shipments.shipped_date >= cast($from_date as date) - 84
-                and shipments.shipped_date < cast($from_date as date) + 7
-        )
-),
-
-order_shipments as (
+-- shipments shipped in the weeks (a scan that skips row groups by shipped_date)
+week_shipments as (
     select
         order_id,
         shipment_id,
@@ -169,30 +191,61 @@ order_shipments as (
         shipping_cost + coalesce(handling_cost, 0) as shipment_cost
     from shipments
     where
+        shipped_date >= cast($from_date as date) - 84
+        and shipped_date < cast($from_date as date) + 7
+),
+
+-- their orders with a backordered line (of any date) the filters keep
+backordered_shipment_orders as (
+    select distinct lines.order_id
+    from filtered_lines($channels, $suppliers, $families, $skus) as lines
+    where
+        lines.backordered_qty > 0
+        and lines.order_id in (select week_shipments.order_id from week_shipments)
+),
+
+backordered_week_shipments as (
+    select *
+    from week_shipments
+    where
         order_id in (
             select backordered_shipment_orders.order_id from backordered_shipment_orders
         )
 ),
 
--- each order's first shipment by (shipped_at, shipment_id); the others are extra
+-- orders shipped before the first week: their first shipment is not in the weeks
+earlier_shipped_orders as (
+    select distinct shipments.order_id
+    from shipments
+    where
+        shipments.shipped_date < cast($from_date as date) - 84
+        and shipments.order_id in (
+            select backordered_shipment_orders.order_id from backordered_shipment_orders
+        )
+),
+
+-- the others' first shipment by (shipped_at, shipment_id), in the weeks; every other
+-- shipment is extra
 first_shipments as (
     select
         order_id,
         arg_min(shipment_id, (shipped_at, shipment_id)) as first_shipment_id
-    from order_shipments
+    from backordered_week_shipments
+    where
+        order_id not in (select earlier_shipped_orders.order_id from earlier_shipped_orders)
     group by order_id
 ),
 
 split_costs as (
     select
-        cast(date_trunc('week', order_shipments.shipped_date) as date) as week_start,
-        sum(order_shipments.shipment_cost) as backorder_split_cost
-    from order_shipments
-    inner join first_shipments on order_shipments.order_id = first_shipments.order_id
+        cast(date_trunc('week', backordered_week_shipments.shipped_date) as date) as week_start,
+        sum(backordered_week_shipments.shipment_cost) as backorder_split_cost
+    from backordered_week_shipments
+    left join first_shipments
+        on backordered_week_shipments.order_id = first_shipments.order_id
     where
-        order_shipments.shipment_id != first_shipments.first_shipment_id
-        and order_shipments.shipped_date >= cast($from_date as date) - 84
-        and order_shipments.shipped_date < cast($from_date as date) + 7
+        first_shipments.first_shipment_id is null
+        or backordered_week_shipments.shipment_id != first_shipments.first_shipment_id
     group by week_start
 ),
 
