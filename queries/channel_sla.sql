@@ -51,18 +51,29 @@ touched_orders as (
         )
 ),
 
+lines as (
+    select * from filtered_lines($channels, $suppliers, $families, $skus)
+    where order_id in (select touched_orders.order_id from touched_orders)
+),
+
+-- the order date is the earliest of all the order's lines: without filters those are the
+-- lines above (one scan of order_lines); with a filter, the order's other lines are read too
 orders as (
     select
         order_id,
         min(ordered_date) as order_date
-    from order_lines
-    where order_id in (select touched_orders.order_id from touched_orders)
+    from lines
+    where $channels is null and $suppliers is null and $families is null and $skus is null
     group by order_id
-),
-
-lines as (
-    select * from filtered_lines($channels, $suppliers, $families, $skus)
-    where order_id in (select touched_orders.order_id from touched_orders)
+    union all
+    select
+        order_id,
+        min(ordered_date) as order_date
+    from order_lines
+    where
+        not ($channels is null and $suppliers is null and $families is null and $skus is null)
+        and order_id in (select touched_orders.order_id from touched_orders)
+    group by order_id
 ),
 
 channel_lines as (
