@@ -179,10 +179,10 @@ def load(
         f"as {_q('x', name)}"
         for name, _ in errors
     )
-    con.execute(
-        f"""create or replace temp table {typed} as
-        with parsed as (
-            select _pos, _row, {", ".join(parsed + extras)} from {src} where not _blank
+
+    def checked(rows: str) -> str:
+        return f"""with parsed as (
+            select _pos, _row, {", ".join(parsed + extras)} from {rows} where not _blank
         ),
         instants as (
             select *{"".join(", " + p for p in post)} from parsed
@@ -192,23 +192,34 @@ def load(
         ),
         checked as (
             select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned
-        )
-        select _pos, {select}{error_columns} from checked"""
+        )"""
+
+    # The typed rows carry one flag for a bad cell, not each cell's reason and text (two
+    # columns per checked column, a full-width copy): those are recomputed for the bad rows.
+    any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
+    con.execute(
+        f"""create or replace temp table {typed} as {checked(src)}
+        select _pos, {select}, ({any_error}) as _bad from checked"""
     )
     if errors:
-        any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors)
         out.rows_rejected = con.execute(
-            f"select count(*) from {typed} where {any_error}"
-        ).fetchone()[0]
+            f"select count(*) from {typed} where _bad"
+        ).fetchall()[0][0]
     if out.rows_rejected:
+        bad = f"rejected_{n}"
+        con.execute(
+            f"""create or replace temp table {bad} as
+            {checked(f"(select * from {src} where _pos in (select _pos from {typed} where _bad))")}
+            select _pos, cast(_row as bigint) as _row{error_columns} from checked"""
+        )
         for name, _ in errors:
             con.execute(
                 f"""insert into rejects
-                select ?, ?, _source_row, ?, {_q("x", name)}, {_q("e", name)} from {typed}
-                where {_q("e", name)} is not null""",
+                select ?, ?, _row, ?, {_q("x", name)}, {_q("e", name)} from {bad}
+                where {_q("e", name)} is not null order by _pos""",
                 [file_id, file_name, shape.source_names.get(name, name)],
             )
-        con.execute(f"delete from {typed} where {any_error}")
+        con.execute(f"delete from {typed} where _bad")
     out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
     out.notes += _notes(con, src, typed, shape)
     out.rows_inserted, out.rows_replaced, identical = merge(

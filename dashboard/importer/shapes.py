@@ -126,8 +126,14 @@ def missing_message(table: str, missing: list[str], columns: list[str]) -> str:
 def _blank(columns: list[str]) -> str:
     if not columns:
         return "true"
-    # trim() runs only until the first non-empty cell (coalesce stops there): ~1 per row
-    return f"coalesce({', '.join(f'nullif(trim({ident(c)}), {chr(39) * 2})' for c in columns)}) is null"
+    # coalesce stops at the first non-empty cell; a cell is all spaces only if it starts with
+    # one, so trim() runs only for those (trimming every first cell doubled the cost)
+    cells = ", ".join(
+        f"case when {ident(c)} like ' %' then nullif(trim({ident(c)}), '') "
+        f"else nullif({ident(c)}, '') end"
+        for c in columns
+    )
+    return f"coalesce({cells}) is null"
 
 
 def _position(order_id_sql: str) -> str:
