@@ -30,16 +30,33 @@ with quarters as (
         cast($prev_to_date as date) as to_date
 ),
 
-ranked_skus as (
+-- lines ordered in Q-1 or Q, counted per sku and quarter in one scan (it skips row groups by
+-- ordered_date)
+sku_quarter_counts as (
     select
         sku,
+        case
+            when ordered_date >= $from_date and ordered_date < $to_date then 'current'
+            when ordered_date >= $prev_from_date and ordered_date < $prev_to_date then 'previous'
+        end as quarter,
         count(*) as count_lines,
         count(*) filter (where backordered_qty > 0) as count_backordered_lines,
         sum(coalesce(backordered_qty, 0)) as backordered_units
     from filtered_lines($channels, $suppliers, $families, $skus)
-    where ordered_date >= $from_date and ordered_date < $to_date
-    group by sku
-    having count(*) filter (where backordered_qty > 0) > 0
+    where
+        (ordered_date >= $from_date and ordered_date < $to_date)
+        or (ordered_date >= $prev_from_date and ordered_date < $prev_to_date)
+    group by all
+),
+
+ranked_skus as (
+    select
+        sku,
+        count_lines,
+        count_backordered_lines,
+        backordered_units
+    from sku_quarter_counts
+    where quarter = 'current' and count_backordered_lines > 0
 ),
 
 top_skus as (
@@ -55,58 +72,32 @@ top_skus as (
     qualify rank <= 20
 ),
 
--- the lines of the top skus either quarter can count: ordered in Q-1 or Q, or backordered
--- and not resolved before Q-1 (two scans, so the first can skip row groups by ordered_date)
-ordered_in_quarters as (
-    select *
-    from filtered_lines($channels, $suppliers, $families, $skus)
-    where ordered_date >= $prev_from_date and ordered_date < $to_date
+ordered_counts as (
+    select
+        quarter,
+        sku,
+        count_lines,
+        count_backordered_lines
+    from sku_quarter_counts
+    where sku in (select top_skus.sku from top_skus)
 ),
 
-backordered_outside_quarters as (
-    select *
-    from filtered_lines($channels, $suppliers, $families, $skus)
-    where
-        backordered_qty > 0
-        and not (ordered_date >= $prev_from_date and ordered_date < $to_date)
-        and (shipped_date is null or shipped_date >= $prev_from_date)
-        and (canceled_date is null or canceled_date >= $prev_from_date)
-),
-
+-- the backordered lines of the top skus either quarter can count: not resolved before Q-1
+-- (a line resolved earlier is resolved, shipped and the last resolution of its order in
+-- neither quarter)
 top_lines as (
     select
         order_id,
         sku,
-        ordered_date,
         shipped_date,
         promised_ship_date,
-        coalesce(backordered_qty, 0) > 0 as is_backordered,
         coalesce(shipped_date, canceled_date) as resolved_date
-    from ordered_in_quarters
-    where sku in (select top_skus.sku from top_skus)
-    union all
-    select
-        order_id,
-        sku,
-        ordered_date,
-        shipped_date,
-        promised_ship_date,
-        true as is_backordered,
-        coalesce(shipped_date, canceled_date) as resolved_date
-    from backordered_outside_quarters
-    where sku in (select top_skus.sku from top_skus)
-),
-
-ordered_counts as (
-    select
-        quarters.quarter,
-        top_lines.sku,
-        count(*) as count_lines,
-        count(*) filter (where top_lines.is_backordered) as count_backordered_lines
-    from top_lines
-    inner join quarters
-        on top_lines.ordered_date >= quarters.from_date and top_lines.ordered_date < quarters.to_date
-    group by quarters.quarter, top_lines.sku
+    from filtered_lines($channels, $suppliers, $families, $skus)
+    where
+        backordered_qty > 0
+        and (shipped_date is null or shipped_date >= $prev_from_date)
+        and (canceled_date is null or canceled_date >= $prev_from_date)
+        and sku in (select top_skus.sku from top_skus)
 ),
 
 cancel_counts as (
@@ -120,7 +111,6 @@ cancel_counts as (
         on
             top_lines.resolved_date >= quarters.from_date
             and top_lines.resolved_date < quarters.to_date
-    where top_lines.is_backordered
     group by quarters.quarter, top_lines.sku
 ),
 
@@ -137,7 +127,7 @@ promise_counts as (
         on
             top_lines.shipped_date >= quarters.from_date
             and top_lines.shipped_date < quarters.to_date
-    where top_lines.is_backordered and top_lines.promised_ship_date is not null
+    where top_lines.promised_ship_date is not null
     group by quarters.quarter, top_lines.sku
 ),
 
@@ -162,7 +152,6 @@ backordered_orders as (
         order_id,
         max(resolved_date) as resolved_date
     from top_lines
-    where is_backordered
     group by sku, order_id
     having count(*) = count(resolved_date)
 ),
