@@ -53,23 +53,19 @@ orders as (
         count(*) filter (
             where lines.resolved_date is null or lines.resolved_date > $as_of
         ) as count_open_lines,
-        max(lines.resolved_date) as last_resolved_date,
-        string_agg(distinct lines.sku, ', ' order by lines.sku) filter (
-            where lines.is_backordered
-        ) as backordered_skus
+        max(lines.resolved_date) as last_resolved_date
     from lines
     inner join order_dates on lines.order_id = order_dates.order_id
     group by lines.order_id
     having count(*) filter (where lines.is_backordered) > 0
 ),
 
-final as (
+delayed_orders as (
     select
         order_id,
         ordered_date,
         count_lines,
         count_backordered_lines,
-        backordered_skus,
         count_open_lines > 0 as is_open,
         case when count_open_lines = 0 then last_resolved_date end as last_resolved_date,
         case
@@ -77,8 +73,35 @@ final as (
             else last_resolved_date - ordered_date
         end as days_to_resolution
     from orders
+    order by days_to_resolution desc, order_id asc
+    limit 5
+),
+
+-- the skus are listed for the five orders only
+order_skus as (
+    select
+        order_id,
+        string_agg(distinct sku, ', ' order by sku) filter (
+            where is_backordered
+        ) as backordered_skus
+    from lines
+    where order_id in (select delayed_orders.order_id from delayed_orders)
+    group by order_id
+),
+
+final as (
+    select
+        delayed_orders.order_id,
+        delayed_orders.ordered_date,
+        delayed_orders.count_lines,
+        delayed_orders.count_backordered_lines,
+        order_skus.backordered_skus,
+        delayed_orders.is_open,
+        delayed_orders.last_resolved_date,
+        delayed_orders.days_to_resolution
+    from delayed_orders
+    left join order_skus on delayed_orders.order_id = order_skus.order_id
 )
 
 select * from final
 order by days_to_resolution desc, order_id asc
-limit 5
