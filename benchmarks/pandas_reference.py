@@ -35,6 +35,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dashboard import store
+
 LINE_COLUMNS = [
     "order_id",
     "sku",
@@ -102,7 +104,7 @@ def _between(dates: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.Series:
 
 def read_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The columns the reference needs, whole tables, as pandas frames."""
-    cur = con.cursor()  # its own connection: `con` may hold an unfinished execute() result
+    cur = store.cursor(con)  # its own connection: `con` may hold an unfinished execute() result
     try:
         return {
             "lines": cur.sql(f"select {', '.join(LINE_COLUMNS)} from order_lines").df(),

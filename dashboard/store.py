@@ -163,11 +163,14 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the current version of the file.
 
     Creates the file if absent, and upgrades one written by an older version of the code
-    (new tables, new macros) before opening it.
+    (new tables, new macros) before opening it. Each call attaches the file to a fresh
+    in-memory instance: `duckdb.connect(path)` would hand back the process's cached instance
+    of an older version while any connection to it is open, so a running app would never see
+    an import land. Use `cursor(con)` for a connection on another thread.
     """
     if not path.exists():
         ensure(path)
-    con = duckdb.connect(str(path), read_only=True)
+    con = _attach(path)
     if is_state_path(path):
         return con
     rows = con.execute("select value from dataset where key = 'schema_version'").fetchall()
@@ -176,7 +179,26 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     con.close()
     with writing(path):
         pass
-    return duckdb.connect(str(path), read_only=True)
+    return _attach(path)
+
+
+def _attach(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    quoted = str(path.resolve()).replace("'", "''")
+    con.execute(f"attach '{quoted}' as data (read_only)")
+    con.execute("use data")
+    return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A connection for another thread, reading the same version as `con`."""
+    other = con.cursor()
+    attached = other.execute(
+        "select count(*) from duckdb_databases() where database_name = 'data'"
+    ).fetchall()
+    if attached[0][0]:
+        other.execute("use data")
+    return other
 
 
 def is_state_path(path: Path) -> bool:

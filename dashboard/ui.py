@@ -84,7 +84,7 @@ def _connection(path: str, version: tuple[int, int] | None) -> duckdb.DuckDBPyCo
 def connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the current version of the database; a landed import gives a new one."""
     path = db()
-    return _connection(str(path), store.version(path)).cursor()
+    return store.cursor(_connection(str(path), store.version(path)))
 
 
 @contextlib.contextmanager
@@ -92,7 +92,7 @@ def _reading(path: str):
     """A read-only cursor on the file, closed after the block."""
     con = store.connect(Path(path))
     try:
-        cursor = con.cursor()
+        cursor = store.cursor(con)
         try:
             yield cursor
         finally:
@@ -354,7 +354,7 @@ def _figure(
     as_of: date | None,
     extra: tuple,
 ) -> pl.DataFrame:
-    con = _connection(path, version).cursor()
+    con = store.cursor(_connection(path, version))
     try:
         return _metric_fn(name)(con, period, filters, conf, as_of, **dict(extra))
     finally:
@@ -711,7 +711,7 @@ def partial_note(frame: pl.DataFrame) -> None:
 def _timeline(path: str, version, order_id: str, conf: Settings) -> pl.DataFrame:
     from dashboard.metrics import reviews
 
-    con = _connection(path, version).cursor()
+    con = store.cursor(_connection(path, version))
     try:
         return reviews.order_timeline(con, order_id, conf)
     finally:

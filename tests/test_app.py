@@ -66,7 +66,7 @@ def db(demo_db, monkeypatch) -> Path:
 @pytest.fixture
 def con(db):
     connection = store.connect(db)
-    cursor = connection.cursor()
+    cursor = store.cursor(connection)
     yield cursor
     cursor.close()
     connection.close()
@@ -338,7 +338,7 @@ def test_saving_a_setting_changes_the_figures_that_use_it(tmp_path, demo_db, mon
     at.switch_page("../pages/weekly.py").run()
     assert not at.exception
     with store.connect(copy) as connection:
-        cursor = connection.cursor()
+        cursor = store.cursor(connection)
         week = latest_week(cursor)
         silent3 = reviews_metric("silent_backorders", cursor, week, Settings(silence_days=3))
         silent7 = reviews_metric("silent_backorders", cursor, week, Settings(silence_days=7))
@@ -447,7 +447,7 @@ def test_demo_button_loads_the_demo_into_an_empty_database(tmp_path, monkeypatch
     assert not at.exception, [e.message for e in at.exception]
     assert any("Import landed" in s.value for s in at.success)
     with store.connect(db) as connection:
-        cursor = connection.cursor()
+        cursor = store.cursor(connection)
         ((orders,),) = cursor.execute("select count(distinct order_id) from order_lines").fetchall()
         cursor.close()
     assert orders == 1000

@@ -121,7 +121,7 @@ def all_metrics(con, filters: Filters) -> dict[str, pl.DataFrame]:
 def test_hostile_filter_values_are_bound_in_every_metric(db):
     before = checksums(db)
     with store.connect(db) as connection:
-        con = connection.cursor()
+        con = store.cursor(connection)
         nothing = all_metrics(con, Filters(channel=("no such channel",)))
         for value in VALUES:
             # every filter parameter at once, through every metric
@@ -138,7 +138,7 @@ def test_a_hostile_name_that_exists_selects_exactly_its_rows(db):
     both = {None: 2, EVIL_SKU: 1, "=1+2": 1}
     one = {None: 1, EVIL_SKU: 1}
     with store.connect(db) as connection:
-        con = connection.cursor()
+        con = store.cursor(connection)
         for filters, expected in (
             (Filters(sku=(EVIL_SKU,)), one),
             (Filters(channel=(EVIL_CHANNEL,)), both),
@@ -155,7 +155,7 @@ def test_a_hostile_name_that_exists_selects_exactly_its_rows(db):
 def test_hostile_order_ids_in_the_timeline_are_bound(db):
     before = checksums(db)
     with store.connect(db) as connection:
-        con = connection.cursor()
+        con = store.cursor(connection)
         for value in VALUES:
             assert reviews.order_timeline(con, value).height == 0, value
         events = reviews.order_timeline(con, EVIL_ORDER)
@@ -189,7 +189,7 @@ def test_scenarios_saved_under_hostile_names_round_trip(db, tmp_path):
 
 def test_export_text_is_escaped_in_the_weekly_pack(db):
     with store.connect(db) as connection:
-        con = connection.cursor()
+        con = store.cursor(connection)
         html = report.weekly_pack_html(
             con, WEEK, Filters(sku=(EVIL_SKU,), supplier=(EVIL_SUPPLIER,)), Settings()
         )
