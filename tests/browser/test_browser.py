@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="session")
 def con(demo_db):
     connection = store.connect(demo_db)
-    cursor = connection.cursor()
+    cursor = store.cursor(connection)
     yield cursor
     cursor.close()
     connection.close()
