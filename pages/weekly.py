@@ -43,7 +43,7 @@ silent = ui.figure("silent_backorders", week, filters, conf)
 open_lines = ui.figure("backorder_age_lines", week, filters, conf)
 overdue = tables.only_rows_with(open_lines, "days_overdue")
 inversions = ui.figure("allocation_inversions", week, filters, conf)
-pairs = ui.figure("allocation_inversions_lines", week, filters, conf)
+passed_over = ui.figure("allocation_inversions_lines", week, filters, conf)
 hygiene = ui.figure("hygiene", week, filters, conf)
 failures = ui.figure("hygiene_lines", week, filters, conf)
 sla = ui.figure("channel_sla", week, filters, conf)
@@ -54,7 +54,7 @@ tabs = st.tabs(
     [
         tables.tab_label("Silent backorders", silent),
         tables.tab_label("Overdue backorders", overdue),
-        tables.tab_label("Allocation inversions", pairs, " pairs"),
+        tables.tab_label("Allocation inversions", passed_over, " lines passed over"),
         tables.tab_label("Hygiene failures", failures),
         tables.tab_label("Channel SLA", tables.sla_over(sla), " over"),
         tables.tab_label("Delay-notice compliance", failing),
@@ -101,9 +101,9 @@ with tabs[2]:
                 tables.breakdown(inversions, "receipt", keep=["sku", "po_id", "received_at"]),
                 "inversions_by_receipt",
             )
-        st.subheader("Pairs: the waiting line, and the newer line shipped ahead of it")
-        if ui.usable(pairs, f"No inversion pairs in {week.label}."):
-            ui.table(pairs, "allocation_inversion_pairs")
+        st.subheader("Lines passed over: who waited while newer orders shipped ahead")
+        if ui.usable(passed_over, f"No line was passed over in {week.label}."):
+            ui.table(passed_over, "allocation_inversions_lines")
     ui.definition("allocation_inversions")
 
 with tabs[3]:
