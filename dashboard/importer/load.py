@@ -98,10 +98,9 @@ def load(
         if c.type == "TIMESTAMPTZ" and c.name in formats and formats[c.name].family == "iso"
     ]
     counted = con.execute(
-        f"select count(*) filter (where _blank)"
+        "select count(*) filter (where _blank)"
         + "".join(
-            f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)"
-            for name in iso
+            f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)" for name in iso
         )
         + f" from {src}"
     ).fetchall()[0]
@@ -202,9 +201,7 @@ def load(
         select _pos, {select}, ({any_error}) as _bad from checked"""
     )
     if errors:
-        out.rows_rejected = con.execute(
-            f"select count(*) from {typed} where _bad"
-        ).fetchall()[0][0]
+        out.rows_rejected = con.execute(f"select count(*) from {typed} where _bad").fetchall()[0][0]
     if out.rows_rejected:
         bad = f"rejected_{n}"
         con.execute(
