@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import pytest
 from polars.testing import assert_frame_equal
 
 from dashboard.metrics import (
@@ -222,23 +221,6 @@ def test_delayed_orders_as_of_an_earlier_day(make_db):
         }
     )
     assert_frame_equal(result, expected, check_dtypes=False)
-
-
-@pytest.fixture(scope="module")
-def demo_con(tmp_path_factory):
-    """The demo history (a few thousand orders), imported as a user would."""
-    from dashboard import demo, importer, store
-
-    folder = tmp_path_factory.mktemp("demo")
-    files = demo.generate(folder / "csv", orders=3000, seed=7, end=date(2026, 11, 22))
-    db = folder / "demo.duckdb"
-    report = importer.import_paths(
-        list(files.values()), db, timezone=demo.DEMO_TIMEZONE, currency=demo.DEMO_CURRENCY
-    )
-    assert report.ok
-    con = store.connect(db)
-    yield con
-    con.close()
 
 
 def single_sku_figures(con, quarter: Period, sku: str) -> dict:

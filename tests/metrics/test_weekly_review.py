@@ -323,23 +323,6 @@ def test_changes_of_unavailable_headline(make_db):
     assert_frame_equal(result, expected)
 
 
-@pytest.fixture(scope="module")
-def demo_con(tmp_path_factory):
-    """The demo history (a few thousand orders), imported as a user would."""
-    from dashboard import demo, importer, store
-
-    folder = tmp_path_factory.mktemp("demo")
-    files = demo.generate(folder / "csv", orders=3000, seed=7, end=date(2026, 11, 22))
-    db = folder / "demo.duckdb"
-    report = importer.import_paths(
-        list(files.values()), db, timezone=demo.DEMO_TIMEZONE, currency=demo.DEMO_CURRENCY
-    )
-    assert report.ok
-    con = store.connect(db)
-    yield con
-    con.close()
-
-
 def single_week_headlines(con, week: Period, filters: Filters | None = None) -> dict:
     """Each headline from its own weekly check, for one week."""
     age = backorder_age(con, week, filters)
