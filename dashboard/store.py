@@ -123,6 +123,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert or replace into dataset values ('schema_version', ?)", [schema_version()])
 
 
+def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the tables derived from the imported ones; the importer calls it last."""
+    refresh_sku_attributes(con)
+
+
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:
     """Family and supplier per sku, for filters: skus first, supplier falling back to the
     sku's latest inbound row (by created_at, then po_id)."""

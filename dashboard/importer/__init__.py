@@ -169,7 +169,7 @@ def import_paths(
         say(0.95, "checking references")
         report.currency = money or DEFAULT_CURRENCY
         update_presence(con)
-        store.refresh_sku_attributes(con)
+        store.refresh_derived(con)
         report.problems = referential_problems(con)
         con.execute("insert or replace into dataset values ('timezone', ?)", [zone])
         if money:  # known: given, saved, or read from a file; a default is not a decision
