@@ -1,6 +1,7 @@
 -- hygiene: how often do we take backorders the wrong way?
--- Grain: one row. Over backordered lines with backordered_at in the period (lines, the
---   denominator of every share), per check the failing lines and their share:
+-- Grain: one row per judged line: a backordered line with backordered_at in the period (lines,
+--   the denominator of every share), by backordered_at, then order_id, line_id (as text).
+--   Each check flags the lines that fail it:
 --   no_reason: backorder_reason empty or blank;
 --   no_promise: no promised_ship_date;
 --   promise_without_buffer: promised_ship_date < supplier_eta + $receiving_buffer_days, both
@@ -12,10 +13,15 @@
 --     (backordered_at, order_id, line_id) up to and including this one, not resolved at or
 --     before this line's backordered_at, of every channel (the channel filter picks the lines
 --     judged, not the stock they compete for). No cap, no flag.
---   A check whose inputs are not loaded is not judged (its counts are null; the metric
---   function marks them unavailable).
--- Figures: lines; <check> = failing lines; <check>_share = <check> / lines (null when no
---   lines).
+--   A check whose inputs are not loaded is not judged: its flag is null on every line (the
+--   metric function marks its figures unavailable).
+-- Figures (dashboard.metrics.controls.hygiene sums these lines into one row): lines;
+--   <check> = failing lines; <check>_share = <check> / lines (null when no lines).
+-- Queue (hygiene_lines): the lines that fail at least one check, in this order.
+-- Columns: order_id, line_id, sku, channel, backordered_at, backordered_qty,
+--   backorder_reason, promised_ship_date, supplier_eta, backorder_eligible, oversell_cap,
+--   outstanding_units (after this line; capped skus only), one boolean per check (null when
+--   not judged) and failed_checks (the names of the failed checks, comma separated).
 -- Parameters: $from_date, $to_date, $receiving_buffer_days, $checks (the checks whose
 --   inputs are present); filters $channels, $suppliers, $families, $skus.
 -- Inputs: order_lines (backordered_qty, backordered_at, backorder_reason,
@@ -163,31 +169,35 @@ judged as (
             and period_lines.line_id = outstanding.line_id
 ),
 
-counts as (
-    select
-        count(*) as lines,
-        count(*) filter (where is_no_reason) as no_reason,
-        count(*) filter (where is_no_promise) as no_promise,
-        count(*) filter (where is_promise_without_buffer) as promise_without_buffer,
-        count(*) filter (where is_ineligible_accepted) as ineligible_accepted,
-        count(*) filter (where is_over_cap) as over_cap
-    from judged
-),
-
 final as (
     select
-        lines,
-        no_reason,
-        no_reason / nullif(lines, 0) as no_reason_share,
-        no_promise,
-        no_promise / nullif(lines, 0) as no_promise_share,
-        promise_without_buffer,
-        promise_without_buffer / nullif(lines, 0) as promise_without_buffer_share,
-        ineligible_accepted,
-        ineligible_accepted / nullif(lines, 0) as ineligible_accepted_share,
-        over_cap,
-        over_cap / nullif(lines, 0) as over_cap_share
-    from counts
+        order_id,
+        line_id,
+        sku,
+        channel,
+        backordered_at,
+        backordered_qty,
+        backorder_reason,
+        promised_ship_date,
+        supplier_eta,
+        backorder_eligible,
+        oversell_cap,
+        outstanding_units,
+        is_no_reason as no_reason,
+        is_no_promise as no_promise,
+        is_promise_without_buffer as promise_without_buffer,
+        is_ineligible_accepted as ineligible_accepted,
+        is_over_cap as over_cap,
+        concat_ws(
+            ', ',
+            case when is_no_reason then 'no_reason' end,
+            case when is_no_promise then 'no_promise' end,
+            case when is_promise_without_buffer then 'promise_without_buffer' end,
+            case when is_ineligible_accepted then 'ineligible_accepted' end,
+            case when is_over_cap then 'over_cap' end
+        ) as failed_checks
+    from judged
 )
 
 select * from final
+order by backordered_at asc, order_id asc, line_id asc

@@ -361,14 +361,15 @@ HYGIENE_CHECKS = {
 }
 
 
-def _hygiene_params(con, period, filters, settings, as_of) -> dict[str, object]:
-    """The parameters of hygiene*.sql: `$checks` lists the checks whose inputs are loaded."""
+def _hygiene_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
+    """The judged lines of queries/hygiene.sql with a flag per check; `$checks` lists the
+    checks whose inputs are loaded (the others are null)."""
     present = store.presence(con)
     params = base_params(period, filters, settings, as_of)
     params["checks"] = [
         check for check, needs in HYGIENE_CHECKS.items() if missing_input(present, needs) is None
     ]
-    return params
+    return run(con, "hygiene", params)
 
 
 @metric(
@@ -380,13 +381,28 @@ def _hygiene_params(con, period, filters, settings, as_of) -> dict[str, object]:
     },
 )
 def hygiene(con, period, filters, settings, as_of) -> pl.DataFrame:
-    return run(con, "hygiene", _hygiene_params(con, period, filters, settings, as_of))
+    """One row: lines, and per check the failing lines and their share (null when no lines)."""
+    counts = _hygiene_lines(con, period, filters, settings, as_of).select(
+        pl.len().cast(pl.Int64).alias("lines"),
+        *(pl.col(check).sum().cast(pl.Int64) for check in HYGIENE_CHECKS),
+    )
+    lines = pl.when(pl.col("lines") > 0).then(pl.col("lines"))
+    return counts.select(
+        "lines",
+        *(
+            column
+            for check in HYGIENE_CHECKS
+            for column in (pl.col(check), (pl.col(check) / lines).alias(f"{check}_share"))
+        ),
+    )
 
 
 @metric(needs=["order_lines.backordered_qty"])
 def hygiene_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
     """Failing lines; a check whose inputs are not loaded is null on every row."""
-    return run(con, "hygiene_lines", _hygiene_params(con, period, filters, settings, as_of))
+    return _hygiene_lines(con, period, filters, settings, as_of).filter(
+        pl.any_horizontal(*HYGIENE_CHECKS)
+    )
 
 
 @metric(
