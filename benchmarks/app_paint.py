@@ -21,27 +21,13 @@ server peak.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+from dashboard.serve import CHROMIUM, CHROMIUM_ARGS, serve
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
 DRAWN = '[data-testid="stMetric"], [data-testid="stPlotlyChart"] .main-svg'
 EXCEPTION = '[data-testid="stException"]'
 IDLE = """() => {
@@ -55,12 +41,6 @@ IDLE = """() => {
 TIMEOUT_S = 600
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
-
-
 def vm_hwm_mb(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
@@ -70,21 +50,6 @@ def vm_hwm_mb(pid: int) -> float | None:
     except FileNotFoundError:
         return None
     return None
-
-
-def wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError("server not healthy")
 
 
 def wait_drawn(page, url: str) -> float:
@@ -99,61 +64,32 @@ def wait_drawn(page, url: str) -> float:
 
 
 def one_run(browser, db: str, path: str, shot: Path | None, second_visit: bool) -> dict:
-    port = free_port()
-    url = f"http://localhost:{port}"
-    env = {**os.environ, "DASHBOARD_DB": db}
-    log = open(ROOT / "benchmarks" / "out" / f"streamlit-{port}.log", "w")  # noqa: SIM115
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "localhost",
-            "--server.port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_healthy(url, proc)
-        t_health = time.perf_counter()
-        page = browser.new_page(viewport={"width": 1400, "height": 2000})
-        t_headline = wait_drawn(page, url + "/" + path.lstrip("/"))
-        t_drawn = time.perf_counter()
-        out = {
-            "total": t_drawn - t0,
-            "health": t_health - t0,
-            "page": t_drawn - t_health,
-            "headline": t_headline - t0,
-        }
-        if shot:
-            page.screenshot(path=str(shot))
-        page.close()
-        if second_visit:
+    logs = ROOT / "benchmarks" / "out"
+    with open(logs / f"streamlit-{time.time_ns()}.log", "w", encoding="utf-8") as log:
+        t0 = time.perf_counter()
+        with serve(Path(db), log=log, timeout=TIMEOUT_S) as server:
+            t_health = time.perf_counter()
+            url = server.url + "/" + path.lstrip("/")
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
-            t1 = time.perf_counter()
-            wait_drawn(page, url + "/" + path.lstrip("/"))
-            out["second_visit"] = time.perf_counter() - t1
+            t_headline = wait_drawn(page, url)
+            t_drawn = time.perf_counter()
+            out = {
+                "total": t_drawn - t0,
+                "health": t_health - t0,
+                "page": t_drawn - t_health,
+                "headline": t_headline - t0,
+            }
+            if shot:
+                page.screenshot(path=str(shot))
             page.close()
-        out["server_peak_mb"] = vm_hwm_mb(proc.pid)
-        return out
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            if second_visit:
+                page = browser.new_page(viewport={"width": 1400, "height": 2000})
+                t1 = time.perf_counter()
+                wait_drawn(page, url)
+                out["second_visit"] = time.perf_counter() - t1
+                page.close()
+            out["server_peak_mb"] = vm_hwm_mb(server.pid)
+            return out
 
 
 def main() -> None:

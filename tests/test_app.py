@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
-import sys
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -23,33 +21,11 @@ from streamlit.testing.v1 import AppTest
 from dashboard import settings, store, ui
 from dashboard.metrics import reviews
 from dashboard.params import Filters, Period, Settings
+from dashboard.serve import build_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard" / "app.py")
 PAGES = ["weekly", "skus", "promises", "costs", "quarterly", "timeline", "data", "settings"]
-
-
-def build_demo(folder: Path) -> Path:
-    db = folder / "demo.duckdb"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "--db",
-            str(db),
-            "demo",
-            "--orders",
-            "3000",
-            "--out",
-            str(folder / "csv"),
-            "--quiet",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
 
 
 @pytest.fixture(scope="session")

@@ -8,30 +8,12 @@ their own (`upload_server`).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
+from dashboard.serve import CHROMIUM, CHROMIUM_ARGS, build_demo, serve
+
 VIEWPORT = {"width": 1400, "height": 2400}
 
 
@@ -45,93 +27,17 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": VIEWPORT, "accept_downloads": True}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("localhost", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """A small demo database (3,000 orders), generated and imported once per session."""
-    folder = tmp_path_factory.mktemp("browser-demo")
-    db = folder / "demo.duckdb"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dashboard",
-            "--db",
-            str(db),
-            "demo",
-            "--orders",
-            "3000",
-            "--out",
-            str(folder / "csv"),
-            "--quiet",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return db
-
-
-@contextlib.contextmanager
-def serve(db: Path):
-    """`streamlit run dashboard/app.py` on `db` and a free port; yields its URL, then
-    terminates the server by its own PID."""
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_DB": str(db)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "localhost",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not become healthy")
-            time.sleep(0.25)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return build_demo(tmp_path_factory.mktemp("browser-demo"))
 
 
 @pytest.fixture(scope="session")
 def app_server(demo_db):
     """The app on the shared demo database; yields its URL."""
-    with serve(demo_db) as url:
-        yield url
+    with serve(demo_db) as server:
+        yield server.url
 
 
 SEED_ORDER_LINES = """order_id,line_id,ordered_at,sku,qty,unit_price,channel
@@ -158,8 +64,8 @@ def upload_db(tmp_path) -> Path:
 @pytest.fixture
 def upload_server(upload_db):
     """A second app server, on `upload_db`; yields its URL."""
-    with serve(upload_db) as url:
-        yield url
+    with serve(upload_db) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")
