@@ -1,5 +1,5 @@
 -- delay_notice_compliance: did each delayed customer get a revised date and a way out?
--- Grain: one row. As of D ($as_of), over backordered lines not canceled by D:
+-- As of D ($as_of), over backordered lines not canceled by D, three rules:
 --   missed_promise_without_notice: lines whose promised_ship_date is in the period, not
 --     shipped by the end of that date, with no eta_update or options_offer notice on the
 --     order sent on or before that date;
@@ -8,8 +8,16 @@
 --     that date, with no options_offer sent on the order by D;
 --   second_delay: orders (with such a line) whose second eta_update notice (by sent_at,
 --     then notice_id) was sent in the period, listed for an explicit consent check.
--- Figures: missed_promise_without_notice (lines), past_statutory_days (lines), second_delay
+-- Grain: one row per line and rule it fails (a second_delay order lists each of its
+--   backordered lines not canceled by D), by rule, due_date, order_id, line_id (as text).
+-- Figures (dashboard.metrics.controls.delay_notice_compliance counts these rows into one
+--   row): missed_promise_without_notice (lines), past_statutory_days (lines), second_delay
 --   (orders).
+-- Queue (delay_notice_compliance_lines): these rows.
+-- Columns: order_id, line_id, rule ('missed_promise_without_notice', 'past_statutory_days',
+--   'second_delay'), sku, channel, ordered_date, backordered_at, promised_ship_date,
+--   shipped_at (when shipped after the due date), due_date (the promised date, the statutory
+--   date, or the date of the second eta_update), days_past_due (D - due_date).
 -- Parameters: $from_date, $to_date, $as_of, $statutory_days; filters $channels, $suppliers,
 --   $families, $skus.
 -- Inputs: order_lines (ordered_at, backordered_qty, backordered_at, promised_ship_date,
@@ -183,12 +191,27 @@ failures as (
 
 final as (
     select
-        count(*) filter (
-            where rule = 'missed_promise_without_notice'
-        ) as missed_promise_without_notice,
-        count(*) filter (where rule = 'past_statutory_days') as past_statutory_days,
-        count(distinct order_id) filter (where rule = 'second_delay') as second_delay
+        order_id,
+        line_id,
+        rule,
+        sku,
+        channel,
+        ordered_date,
+        backordered_at,
+        promised_ship_date,
+        case when shipped_date <= $as_of then shipped_at end as shipped_at,
+        due_date,
+        $as_of - due_date as days_past_due
     from failures
 )
 
 select * from final
+order by
+    case rule
+        when 'missed_promise_without_notice' then 0
+        when 'past_statutory_days' then 1
+        else 2
+    end,
+    due_date asc,
+    order_id asc,
+    line_id asc

@@ -422,16 +422,30 @@ def channel_sla(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "channel_sla", base_params(period, filters, settings, as_of))
 
 
+def _delay_notice_failures(con, period, filters, settings, as_of) -> pl.DataFrame:
+    """The rows of queries/delay_notice_compliance.sql: one per line and rule it fails."""
+    return run(con, "delay_notice_compliance", base_params(period, filters, settings, as_of))
+
+
 @metric(
     needs=["order_lines.backordered_qty", *LINE_STATE, "notices"],
     figures={"missed_promise_without_notice": ["order_lines.promised_ship_date"]},
 )
 def delay_notice_compliance(con, period, filters, settings, as_of) -> pl.DataFrame:
-    return run(con, "delay_notice_compliance", base_params(period, filters, settings, as_of))
+    """One row: the lines failing each line rule, and the orders of second_delay."""
+    rule = pl.col("rule")
+    return (
+        _delay_notice_failures(con, period, filters, settings, as_of)
+        .select(
+            missed_promise_without_notice=(rule == "missed_promise_without_notice").sum(),
+            past_statutory_days=(rule == "past_statutory_days").sum(),
+            second_delay=pl.col("order_id").filter(rule == "second_delay").drop_nulls().n_unique(),
+        )
+        .cast(pl.Int64)
+    )
 
 
 @metric(needs=["order_lines.backordered_qty", *LINE_STATE, "notices"])
 def delay_notice_compliance_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
     """Without promised_ship_date no line fails missed_promise_without_notice (no promise)."""
-    params = base_params(period, filters, settings, as_of)
-    return run(con, "delay_notice_compliance_lines", params)
+    return _delay_notice_failures(con, period, filters, settings, as_of)
