@@ -161,12 +161,17 @@ def _dominance_sums(
 NEVER = np.iinfo(np.int64).max  # y of a line still open
 
 
-def _inversion_sides(name, con, period, filters, settings, as_of, count_pairs=True):
-    """The lines that can take part (queries/<name>.sql): waiting lines A; shipped lines B
-    with at least one pair, with their receipt and their number of pairs. x = from_at and
-    y = until_at in microseconds; `group` numbers the skus, `receipt` the receipts (and, per
-    sku, "before any receipt"). Also the number of receipt groups."""
-    sides = run(con, name, base_params(period, filters, settings, as_of))
+def _inversion_sides(con, period, filters, settings, as_of, queue=False):
+    """The lines that can take part (queries/allocation_inversions.sql): waiting lines A;
+    shipped lines B with their receipt. For the figures, only the B with at least one pair,
+    with their number of pairs; for the queue, every B and the ids of every line. x = from_at
+    and y = until_at in microseconds; `group` numbers the skus, `receipt` the receipts (and,
+    per sku, "before any receipt"). Also the number of receipt groups."""
+    params = base_params(period, filters, settings, as_of)
+    params["with_ids"] = queue
+    sides = run(con, "allocation_inversions", params)
+    if not queue:
+        sides = sides.drop("order_id", "line_id")  # null without $with_ids
     skus = sides["sku"].unique()
     sides = sides.with_columns(
         x=pl.col("from_at").dt.epoch("us"),
@@ -197,7 +202,7 @@ def _inversion_sides(name, con, period, filters, settings, as_of, count_pairs=Tr
         )
         .with_columns(pl.col("receipt").fill_null(pl.col("group")))
     )
-    if count_pairs:
+    if not queue:
         # pairs per B: the A of its sku with x < B's x and y > B's y; keep B with a pair
         shipped = shipped.with_columns(pairs=_dominance_sums(skus, waiting, shipped)).filter(
             pl.col("pairs") > 0
@@ -215,9 +220,7 @@ def _negated(frame: pl.DataFrame) -> pl.DataFrame:
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame:
-    waiting, ahead, receipts = _inversion_sides(
-        "allocation_inversions", con, period, filters, settings, as_of
-    )
+    waiting, ahead, receipts = _inversion_sides(con, period, filters, settings, as_of)
     # A passed over in a receipt: some B of that receipt has B.x > A.x and B.y < A.y
     per_receipt = waiting.join(
         ahead.select("sku", "receipt", "po_id").unique(), on="sku"
@@ -284,9 +287,7 @@ def allocation_inversions(con, period, filters, settings, as_of) -> pl.DataFrame
     figures={"po_id": ["inbound"], "received_at": ["inbound"]},
 )
 def allocation_inversions_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
-    waiting, shipped, _ = _inversion_sides(
-        "allocation_inversions_lines", con, period, filters, settings, as_of, count_pairs=False
-    )
+    waiting, shipped, _ = _inversion_sides(con, period, filters, settings, as_of, queue=True)
     # per A: the B of its sku with B.x > A.x and B.y < A.y (each is a pair), counted and
     # their qty summed
     skus = int(pl.concat([waiting["group"], shipped["group"]]).max() or 0) + 1
