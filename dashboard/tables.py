@@ -434,6 +434,18 @@ def tab_label(title: str, queue: pl.DataFrame, suffix: str = "") -> str:
     return f"{title} ({queue.height:,}{suffix})"
 
 
+def tab_title(label: str) -> str:
+    """`Silent backorders (5)` -> 'Silent backorders': a tab's label without its count."""
+    return label.split(" (")[0]
+
+
+def same_tab(labels: list[str], previous: str | None) -> str | None:
+    """The label in `labels` of the tab `previous` was (same title, any count), or None."""
+    if previous is None:
+        return None
+    return next((x for x in labels if tab_title(x) == tab_title(previous)), None)
+
+
 def sla_over(sla: pl.DataFrame) -> pl.DataFrame:
     """The channels over a threshold."""
     if queries.is_unavailable(sla):

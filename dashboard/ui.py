@@ -57,6 +57,7 @@ from dashboard.tables import (
     order_columns,
     order_facts,
     plain,
+    same_tab,
     selected_value,
     to_csv,
     to_xlsx,
@@ -463,6 +464,16 @@ def card(
 
 def chart(fig: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+# ---------------------------------------------------------------------------- tabs
+
+
+def lazy_tabs(labels: list[str], key: str) -> list:
+    """Tabs whose `.open` says which one is shown, so a page runs only that one (a switch
+    reruns). The open tab stays open when its label's count changes (another week, a filter)."""
+    default = same_tab(labels, st.session_state.get(key))
+    return st.tabs(labels, key=key, on_change="rerun", default=default)
 
 
 # ---------------------------------------------------------------------------- tables

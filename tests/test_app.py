@@ -184,9 +184,37 @@ def test_queues_equal_their_metrics_and_link_to_the_timeline(db, con):
     overdue = reviews_metric("backorder_age_lines", con, week, conf).filter(
         pl.col("days_overdue").is_not_null()
     )
+    open_queue(at, "Overdue backorders")
     assert list(frame_shown(at, "days_overdue", "bucket")["order_id"]) == (
         overdue["order_id"].to_list()
     )
+
+
+def open_queue(at: AppTest, title: str) -> None:
+    """Open the queue tab named `title` (its label without the count), as a click does."""
+    at.session_state["queue"] = title
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.label for t in at.tabs if t.label.startswith(title)], [t.label for t in at.tabs]
+
+
+def test_only_the_open_queue_is_drawn_and_stays_open_in_another_week(db, con):
+    at = run_app()
+    week = latest_week(con)
+    conf = settings.load(db)
+    labels = [t.label for t in at.tabs]
+    failures = reviews_metric("hygiene_lines", con, week, conf)
+    assert f"Hygiene failures ({failures.height:,})" in labels
+    assert not [m for m in at.metric if m.label == "No backorder reason"]  # hygiene's cards
+    open_queue(at, "Hygiene failures")
+    assert metric(at, "No backorder reason")
+    assert not [m for m in at.metric if m.label == "Silent backordered lines"]
+    at.selectbox(key="week").set_value(week.previous().label).run()
+    assert not at.exception
+    earlier = reviews_metric("hygiene_lines", con, week.previous(), conf)
+    assert earlier.height != failures.height  # so the tab's label changes with the week
+    assert f"Hygiene failures ({earlier.height:,})" in [t.label for t in at.tabs]
+    assert metric(at, "No backorder reason")
 
 
 def reviews_metric(name, con, period, conf, filters=None):
