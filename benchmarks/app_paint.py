@@ -12,6 +12,13 @@ Monday-morning case):
   drawn   and then the app is idle: connected, script not running, nothing stale, no skeleton
       (the whole page, queues included).
 
+Python bytecode: a server started where PYTHONDONTWRITEBYTECODE is set (these benchmark
+machines set it) compiles every module it imports from source, every start (~800 modules:
+streamlit, pandas, numba, plotly...; about half the first paint). An installed app writes its
+bytecode on first start and reads it afterwards, so the server gets a bytecode cache of its own,
+benchmarks/out/pycache (PYTHONPYCACHEPREFIX), which the warm-up run fills: the timed runs measure
+the app, not the compiler. `"bytecode": false` in the spec measures without it.
+
 `times` are the totals (t0 -> drawn) of the timed runs, `first` the warm-up run's. `info` has
 the parts (health, page), a second visitor's page time on the same server (caches warm) and
 the server's peak RSS (VmHWM from /proc, read before it is stopped); `peak_mb` is the largest
@@ -63,11 +70,13 @@ def wait_drawn(page, url: str) -> float:
     return t_headline
 
 
-def one_run(browser, db: str, path: str, shot: Path | None, second_visit: bool) -> dict:
+def one_run(
+    browser, db: str, path: str, shot: Path | None, second_visit: bool, env: dict[str, str]
+) -> dict:
     logs = ROOT / "benchmarks" / "out"
     with open(logs / f"streamlit-{time.time_ns()}.log", "w", encoding="utf-8") as log:
         t0 = time.perf_counter()
-        with serve(Path(db), log=log, timeout=TIMEOUT_S) as server:
+        with serve(Path(db), log=log, timeout=TIMEOUT_S, env=env) as server:
             t_health = time.perf_counter()
             url = server.url + "/" + path.lstrip("/")
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
@@ -100,13 +109,17 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         (ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
+        env = {}
+        if spec.get("bytecode", True):
+            pycache = ROOT / "benchmarks" / "out" / "pycache"
+            env = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(pycache)}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             runs = []
             for i in range(repeat + 1):
                 last = i == repeat
                 shot = Path(spec["shot"]) if last and spec.get("shot") else None
-                runs.append(one_run(browser, spec["db"], spec.get("path", ""), shot, last))
+                runs.append(one_run(browser, spec["db"], spec.get("path", ""), shot, last, env))
             browser.close()
         out["first"] = runs[0]["total"]
         out["times"] = [r["total"] for r in runs[1:]]

@@ -72,10 +72,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(db: Path, log=subprocess.DEVNULL, timeout: float = 120) -> Iterator[Server]:
+def serve(
+    db: Path, log=subprocess.DEVNULL, timeout: float = 120, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """`streamlit run dashboard/app.py` on `db` and a free port; yields once
     /_stcore/health answers ok, then terminates the server by its own PID. `log` takes the
-    server's output (a file, or DEVNULL)."""
+    server's output (a file, or DEVNULL); `env` adds to the environment it runs in."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -94,7 +96,7 @@ def serve(db: Path, log=subprocess.DEVNULL, timeout: float = 120) -> Iterator[Se
             "false",
         ],
         cwd=ROOT,
-        env={**os.environ, "DASHBOARD_DB": str(db)},
+        env={**os.environ, **(env or {}), "DASHBOARD_DB": str(db)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
