@@ -162,6 +162,7 @@ def import_paths(
         for i, source in enumerate(found):
             say(i / max(len(found), 1), f"reading {source.name}")
             f = _import_file(con, source, import_id, file_id, explicit, workdir, zone, money, i)
+            _drop_temp(con)  # the file's staged rows: their memory is the next file's
             money = money or f.currency
             report.files.append(f)
             _record_file(con, f)

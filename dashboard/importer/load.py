@@ -2,9 +2,10 @@
 
 `load()` turns one shaped file (`src_<n>`: text columns named as the contract) into:
 - `rejects` rows, one per bad cell (a row with several bad cells counts once);
-- `new_<n>`: the file's valid rows, typed, with defaults and derived local dates;
-then merges `new_<n>` into the canonical table: a key seen again replaces the stored row
-(within one file the later row wins), a row identical to the stored one is left as it is.
+- the file's valid rows, typed, with defaults and derived local dates, in the canonical table.
+Into an empty table, a file without a repeated key is inserted as it is checked (no copy).
+Otherwise the rows go through `typed_<n>` and are merged: a key seen again replaces the stored
+row (within one file the later row wins), a row identical to the stored one is left as it is.
 """
 
 from __future__ import annotations
@@ -91,21 +92,27 @@ def load(
             )
             if formats[name].note:
                 out.notes.append(formats[name].note)
-    # One pass: the blank rows, and which forms each ISO timestamp column holds.
+    # One pass: the blank rows, which forms each ISO timestamp column holds and, when the
+    # file can go straight into an empty table, whether a key repeats within it.
     iso = [
         c.name
         for c in table.columns
         if c.type == "TIMESTAMPTZ" and c.name in formats and formats[c.name].family == "iso"
     ]
+    direct = set(table.key) <= have and _is_empty(con, table.name)
+    key = ", ".join(ident(k) for k in table.key)
     counted = con.execute(
-        "select count(*) filter (where _blank)"
+        "select count(*) filter (where _blank), count(*) filter (where not _blank)"
         + "".join(
             f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)" for name in iso
         )
+        # A hash of the key is a cheap test for repeats; a collision only costs the typed copy.
+        + (f", count(distinct hash({key})) filter (where not _blank)" if direct else "")
         + f" from {src}"
     ).fetchall()[0]
-    out.rows_blank = counted[0]
-    forms = dict(zip(iso, counted[1:], strict=True))
+    out.rows_blank, rows = counted[0], counted[1]
+    forms = dict(zip(iso, counted[2 : 2 + len(iso)], strict=True))
+    direct = direct and counted[-1] == rows
 
     parsed, checks, post, final_checks = [], {}, [], []
     reasons: dict[str, str] = {}
@@ -193,20 +200,13 @@ def load(
             select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned
         )"""
 
-    # The typed rows carry one flag for a bad cell, not each cell's reason and text (two
-    # columns per checked column, a full-width copy): those are recomputed for the bad rows.
     any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
-    con.execute(
-        f"""create or replace temp table {typed} as {checked(src)}
-        select _pos, {select}, ({any_error}) as _bad from checked"""
-    )
-    if errors:
-        out.rows_rejected = con.execute(f"select count(*) from {typed} where _bad").fetchall()[0][0]
-    if out.rows_rejected:
+
+    def record_rejects(rows: str) -> None:
+        """Each bad cell of `rows` (the bad rows) with its reason, in the file's order."""
         bad = f"rejected_{n}"
         con.execute(
-            f"""create or replace temp table {bad} as
-            {checked(f"(select * from {src} where _pos in (select _pos from {typed} where _bad))")}
+            f"""create or replace temp table {bad} as {checked(rows)}
             select _pos, cast(_row as bigint) as _row{error_columns} from checked"""
         )
         for name, _ in errors:
@@ -216,15 +216,48 @@ def load(
                 where {_q("e", name)} is not null order by _pos""",
                 [file_id, file_name, shape.source_names.get(name, name)],
             )
+        con.execute(f"drop table {bad}")
+
+    if direct:
+        # An empty table and no repeated key: nothing to merge, so the valid rows go straight
+        # into the table, without a typed copy of the file. The bad rows are the ones whose
+        # source row did not arrive; only those are checked again, for their reasons.
+        out.rows_loaded = con.execute(
+            f"""insert into {table.name} by name {checked(src)}
+            select {select} from checked where not ({any_error})"""
+        ).fetchone()[0]
+        out.rows_rejected = rows - out.rows_loaded
+        mine = f"(select * from {table.name} where _import_id = {file_id})"
+        if out.rows_rejected:
+            record_rejects(f"(from {src} as s anti join {mine} as k on s._row = k._source_row)")
+        out.rows_inserted = out.rows_loaded
+        out.notes += _notes(con, src, mine, shape)
+        return out
+
+    # The typed rows carry one flag for a bad cell, not each cell's reason and text (two
+    # columns per checked column, a full-width copy): those are recomputed for the bad rows.
+    con.execute(
+        f"""create or replace temp table {typed} as {checked(src)}
+        select _pos, {select}, ({any_error}) as _bad from checked"""
+    )
+    if errors:
+        out.rows_rejected = con.execute(f"select count(*) from {typed} where _bad").fetchall()[0][0]
+    if out.rows_rejected:
+        record_rejects(f"(select * from {src} where _pos in (select _pos from {typed} where _bad))")
         con.execute(f"delete from {typed} where _bad")
     out.rows_loaded = con.execute(f"select count(*) from {typed}").fetchone()[0]
     out.notes += _notes(con, src, typed, shape)
     out.rows_inserted, out.rows_replaced, identical = merge(
         con, typed, table, shape.kind == "shopify"
     )
+    con.execute(f"drop table {typed}")
     if identical:
         out.notes.append(f"{identical} of the replaced rows were identical to the stored ones")
     return out
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"select count(*) = 0 from (from {table} limit 1)").fetchone()[0]
 
 
 def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[str]:
@@ -360,9 +393,7 @@ def merge(
         )
         distinct = con.execute(f"select count(*) from {new}").fetchone()[0]
     replaced_in_file = total - distinct
-    stored_empty = con.execute(f"select count(*) = 0 from (from {table.name} limit 1)").fetchone()[
-        0
-    ]
+    stored_empty = _is_empty(con, table.name)
     matched = identical = 0
     on = " and ".join(f"s.{k} = n.{k}" for k in table.key)
     if not stored_empty:
