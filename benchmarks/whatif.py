@@ -172,7 +172,7 @@ def build(path: Path, lines: int) -> None:
                 con.execute(
                     "insert into column_presence values (?, ?)", [table.name, column]
                 ).fetchall()
-        store.refresh_sku_attributes(con)
+        store.refresh_derived(con)  # as the importer does last
         con.execute("insert or replace into dataset values ('timezone', 'UTC')").fetchall()
     print(f"built {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
 

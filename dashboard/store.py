@@ -124,8 +124,17 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the tables derived from the imported ones; the importer calls it last."""
+    """Rebuild the tables derived from the imported ones; the importer calls it last (after
+    the local dates are recomputed for a new time zone): sku_attributes, and the what-if's
+    tables of queries/whatif_derived.sql (created here, not in the schema: a database imported
+    before them lacks them and the replay reads order_lines instead)."""
     refresh_sku_attributes(con)
+    derived = (MACROS.parent / "whatif_derived.sql").read_text(encoding="utf-8")
+    for statement in derived.split(";\n"):
+        if statement.strip() and not all(
+            line.startswith("--") for line in statement.strip().splitlines()
+        ):
+            con.execute(statement)
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,54 +4,39 @@
 --   still outstanding at its start (is_carried: outstanding exactly as recorded, never judged).
 -- Columns: backordered_us and resolved_us are UTC instants in microseconds since the epoch
 --   (resolved = coalesce(shipped_at, canceled_at); null while open); revenue = qty x unit_price.
--- Order: sku, then (backordered_at, order_id, line_id), text compared as text.
+-- Order: sku, then (backordered_at, order_id, line_id), text compared as text (walk_order).
 -- Parameters: $from_date, $to_date.
--- Inputs: order_lines (backordered_qty, backordered_at, shipped_at, canceled_at, qty,
---   unit_price).
+-- Inputs: whatif_backordered_lines (queries/whatif_derived.sql, rebuilt at every import);
+--   queries/whatif_events_direct.sql reads the same rows from order_lines.
 
-with backordered as (
-    select
-        sku,
-        order_id,
-        line_id,
-        backordered_at,
-        backordered_date,
-        backordered_qty,
-        qty,
-        qty * coalesce(unit_price, 0) as revenue,
-        coalesce(shipped_at, canceled_at) as resolved_at,
-        coalesce(shipped_date, canceled_date) as resolved_date
-    from order_lines
-    where
-        backordered_qty > 0
-        and backordered_at is not null
-        and backordered_date < $to_date
-),
-
-relevant as (
+with relevant as (
     select
         *,
         backordered_date < $from_date as is_carried
-    from backordered
+    from whatif_backordered_lines
     where
-        backordered_date >= $from_date
-        or resolved_at is null
-        or resolved_date >= $from_date
+        backordered_date < $to_date
+        and (
+            backordered_date >= $from_date
+            or resolved_us is null
+            or resolved_date >= $from_date
+        )
 ),
 
 final as (
     select
+        walk_order,
         sku,
         order_id,
         line_id,
         is_carried,
-        epoch_us(backordered_at) as backordered_us,
-        epoch_us(resolved_at) as resolved_us,
+        backordered_us,
+        resolved_us,
         backordered_qty,
         qty,
-        revenue::double as revenue
+        revenue
     from relevant
 )
 
-select * from final
-order by sku, backordered_us, order_id, line_id
+select * exclude (walk_order) from final
+order by walk_order

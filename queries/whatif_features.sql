@@ -9,7 +9,7 @@
 --   unit_price: skus.price, else the median unit_price of the sku's lines ordered in the window;
 --   margin: (unit_price - unit_cost) / unit_price; null without a cost or a positive price;
 --   is_seasonal: skus.seasonal;
---   basket_share: orders in the window holding this sku and another / orders holding this sku;
+--   basket_share is not here: queries/whatif_basket_share.sql (the replay joins it on sku);
 --   backorder_cancel_rate: canceled / resolved over the sku's backordered lines resolved in
 --     the window;
 --   recorded_eligible, recorded_cap: skus.backorder_eligible and skus.oversell_cap.
@@ -45,37 +45,10 @@ receipt_stats as (
 
 window_lines as (
     select
-        order_id,
         sku,
         unit_price
     from order_lines
     where ordered_date >= $feature_from and ordered_date < $from_date
-),
-
-order_skus as (
-    select
-        order_id,
-        min(sku) <> max(sku) as has_other_skus
-    from window_lines
-    group by order_id
-),
-
-sku_orders as (
-    select
-        sku,
-        order_id
-    from window_lines
-    group by sku, order_id
-),
-
-basket as (
-    select
-        sku_orders.sku,
-        count(*) as count_orders,
-        count(*) filter (where order_skus.has_other_skus) as count_shared_orders
-    from sku_orders
-    inner join order_skus on sku_orders.order_id = order_skus.order_id
-    group by sku_orders.sku
 ),
 
 line_prices as (
@@ -140,14 +113,12 @@ final as (
         end as margin,
         priced.is_seasonal,
         priced.unit_price::double as unit_price,
-        basket.count_shared_orders / nullif(basket.count_orders, 0) as basket_share,
         resolved.count_canceled / nullif(resolved.count_resolved, 0) as backorder_cancel_rate,
         priced.recorded_eligible,
         priced.recorded_cap
     from priced
     left join inbound_history on priced.sku = inbound_history.sku
     left join receipt_stats on priced.sku = receipt_stats.sku
-    left join basket on priced.sku = basket.sku
     left join resolved on priced.sku = resolved.sku
 )
 
