@@ -1,10 +1,10 @@
 """What the replay means: the figures under the scenario beside the recorded baseline.
 
 The figures under a scenario are the ordinary metric functions run on the recorded history
-with the blocked lines removed: `scenario_connection` opens an in-memory DuckDB connection
-that attaches the database read-only and defines temp views with the canonical names
-(queries/whatif_views.sql) plus the filter macros. Unqualified names resolve to those views,
-so the baseline and the scenario are computed by the same code.
+with the blocked lines removed: `scenario_connection` opens a cursor of the store connection
+and defines temp views with the canonical names (queries/whatif_views.sql) plus the filter
+macros. Unqualified names resolve to those views, so the baseline and the scenario are
+computed by the same code.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import polars as pl
 from dashboard import metrics, store
 from dashboard.params import Period, Settings
 from dashboard.queries import QUERIES_DIR, is_unavailable, missing_input, run, sql_text
-from dashboard.whatif.replay import NO_CAP, ReplayResult, database_path
+from dashboard.whatif.replay import NO_CAP, ReplayResult
 
 # The metrics whose figures the what-if sets beside the baseline.
 FIGURE_METRICS = (
@@ -62,23 +62,18 @@ HEADLINES = (
 def scenario_connection(
     con: duckdb.DuckDBPyConnection, blocked: pl.DataFrame
 ) -> duckdb.DuckDBPyConnection:
-    """A connection on which the canonical tables are the history minus `blocked`
-    (order_id, line_id). The caller closes it."""
-    path = database_path(con)
-    scenario = duckdb.connect()
-    literal = "'" + path.replace("'", "''") + "'"  # ATTACH takes no bound parameter
-    scenario.execute(f"attach {literal} as src (read_only)").fetchall()
+    """A cursor of `con` on which the canonical tables are the history minus `blocked`
+    (order_id, line_id). The caller closes it.
+
+    A cursor shares `con`'s database instance: the same version of the file and its cache of
+    pages already read, so nothing is attached or read from disk again. Its temp views and
+    macros are its own (other users of `con` still see the recorded history)."""
+    if con.execute("select current_database()").fetchall()[0][0] != "data":
+        raise ValueError("the what-if figures need a connection from store.connect")
+    scenario = store.cursor(con)
     scenario.register("blocked_frame", blocked.select("order_id", "line_id").to_arrow())
     scenario.execute("create temp table blocked_lines as select * from blocked_frame").fetchall()
     scenario.unregister("blocked_frame")
-    tables = scenario.execute(
-        "select table_name from duckdb_tables() where database_name = 'src'"
-    ).fetchall()
-    for (table,) in tables:
-        if table not in SCENARIO_VIEWS:
-            scenario.execute(
-                f'create temp view "{table}" as select * from src."{table}"'
-            ).fetchall()
     for statement in _statements(sql_text("whatif_views")):
         scenario.execute(statement).fetchall()
     macros = (QUERIES_DIR / "_filters.sql").read_text(encoding="utf-8")
