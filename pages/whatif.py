@@ -111,6 +111,7 @@ st.caption(
     "looked like? The recorded backorders are replayed in order, per sku; each is accepted or "
     "blocked, and the figures are recomputed on the history without the blocked lines."
 )
+# Tables show a missing value as an empty cell (placeholder=""), never the word None.
 
 con = ui.connection()
 db_file = str(ui.db())
@@ -304,11 +305,11 @@ with results:
     if sla.is_empty():
         st.info("Channel SLA is unavailable for this data.")
     else:
-        st.dataframe(sla, hide_index=True, width="stretch")
+        st.dataframe(sla, hide_index=True, width="stretch", placeholder="")
 
     st.markdown("**SKUs whose rule changes** against the rules recorded in skus")
     changed = whatif.changed_skus(result)
-    st.dataframe(changed, hide_index=True, width="stretch", height=240)
+    st.dataframe(changed, hide_index=True, width="stretch", height=240, placeholder="")
     st.download_button(
         f"Download {changed.height:,} skus in the skus layout (CSV)",
         data=ui.to_csv(whatif.skus_upload(changed)),
@@ -318,7 +319,7 @@ with results:
         key="whatif_skus_csv",
     )
     with st.expander("Per-sku features and rule results"):
-        st.dataframe(result.skus, hide_index=True, width="stretch", height=300)
+        st.dataframe(result.skus, hide_index=True, width="stretch", height=300, placeholder="")
 
     st.subheader("Saved scenarios")
     saved = whatif.listed(ui.db())
@@ -347,6 +348,7 @@ with results:
                 compared(db_file, version, first_json, second_json, conf),
                 hide_index=True,
                 width="stretch",
+                placeholder="",
             )
     else:
         st.caption("No saved scenarios yet.")

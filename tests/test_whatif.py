@@ -663,3 +663,14 @@ def test_page_starts_from_a_scenario_in_the_url(make_db, monkeypatch):
     assert not at.exception
     assert metric_value(at, "Blocked lines / units") == "3 / 5"
     assert metric_value(at, "Blocked revenue") == "$50"
+
+
+def test_page_tables_show_missing_values_as_blanks(make_db, monkeypatch):
+    url = '{"from_date":"2026-07-01","to_date":"2026-10-01"}'
+    at = page_test(make_db, monkeypatch, url)
+    assert not at.exception
+    tables = [frame for frame in at.dataframe if frame.editing_mode == "read_only"]
+    # The per-sku features have unknown (null) features here: no inbound history.
+    assert len(tables) >= 2
+    assert all(frame.proto.HasField("placeholder") for frame in tables)
+    assert {frame.proto.placeholder for frame in tables} == {""}
