@@ -57,9 +57,15 @@ line_prices as (
         median(unit_price) as median_unit_price
     from window_lines
     where
-        sku not in (
-            select listed.sku from skus as listed
-            where listed.price is not null
+        -- the few skus without a list price, picked from sku_attributes first: when every sku
+        -- has one, the window's lines are not read at all
+        sku in (
+            select unpriced.sku from sku_attributes as unpriced
+            where
+                unpriced.sku not in (
+                    select listed.sku from skus as listed
+                    where listed.price is not null
+                )
         )
     group by sku
 ),

@@ -117,6 +117,26 @@ def test_ineligible_sku_is_blocked_and_its_units_never_count(make_db):
     assert_frame_equal(features, expected)
 
 
+def test_unit_price_without_a_list_price_is_the_median_of_the_windows_lines(make_db):
+    con = make_db(
+        {
+            "order_lines": [
+                line("1", "U", 0, "2026-01-10T10:00:00Z", unit_price=4),
+                line("2", "U", 0, "2026-02-10T10:00:00Z", unit_price=11),
+                line("3", "U", 0, "2026-03-10T10:00:00Z", unit_price=6),
+                line("4", "U", 0, "2025-06-10T10:00:00Z", unit_price=100),  # before the window
+                line("5", "P", 0, "2026-03-10T10:00:00Z", unit_price=1),
+                line("6", "N", 0, "2026-03-10T10:00:00Z", unit_price=3),
+            ],
+            "skus": [sku("P"), sku("N", price=None)],
+        }
+    )
+    features = whatif.replay(con, Scenario(**Q3)).skus.select("sku", "unit_price")
+    # P has a list price (20); N's is empty and U has no skus row: both fall back.
+    expected = pl.DataFrame({"sku": ["N", "P", "U"], "unit_price": [3.0, 20.0, 6.0]})
+    assert_frame_equal(features.sort("sku"), expected)
+
+
 def test_feature_that_cannot_be_computed_passes_and_is_flagged_unknown(make_db):
     con = make_db(
         {
