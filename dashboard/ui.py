@@ -466,6 +466,22 @@ def chart(fig: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
 
 
+def bar_chart(frame: pl.DataFrame, title: str, colors: list[str], y_label: str) -> None:
+    """Stacked bars in the order of the rows: the first column along x, one bar segment per
+    other column."""
+    st.markdown(f"**{title}**")
+    st.bar_chart(
+        frame,
+        x=frame.columns[0],
+        y=frame.columns[1:],
+        color=colors,
+        sort=False,
+        stack=True,
+        y_label=y_label,
+        height=300,
+    )
+
+
 # ---------------------------------------------------------------------------- tabs
 
 

@@ -31,7 +31,13 @@ age = ui.figure("backorder_age", week, filters, conf)
 if ui.usable(age, f"No open backordered lines as of {week.as_of}."):
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.aging_chart(age, week.as_of))
+        ui.bar_chart(
+            charts.aging_bars(age),
+            f"Open backordered lines by age, as of {week.as_of} (overdue: past the promised "
+            "ship date)",
+            charts.AGING_COLORS,
+            "Open backordered lines",
+        )
     with right:
         ui.table(age, "backorder_age", column_config=ui.AGE_COLUMNS)
     ui.definition("backorder_age")
