@@ -21,11 +21,11 @@
 --   O(n log n)), never listing the pairs, and sums per breakdown;
 --   allocation_inversions_lines (the queue; see allocation_inversions_lines.sql) counts each
 --   A's lines and units shipped ahead the same way and finds its first pair with a running min.
--- Columns: side, sku, order_id, line_id (null for receipts, and unless $with_ids), qty,
+-- Columns: side, sku, order_id, line_id (null for receipts, and unless $queue_columns), qty,
 --   from_at, until_at, local_date (of from_at for A, of until_at for B), po_id (receipts
 --   only).
--- Parameters: $from_date, $to_date, $with_ids (the queue names the lines; the figures do not,
---   and reading the ids of every waiting line costs a tenth of the query at 10M lines);
+-- Parameters: $from_date, $to_date, $queue_columns (the queue names the lines; the figures do
+--   not, and reading the ids of every waiting line costs a tenth of the query at 10M lines);
 --   filters $channels, $suppliers, $families, $skus (both A and B are filtered lines;
 --   inbound through filtered_inbound).
 -- Inputs: order_lines (sku, qty, ordered_at, backordered_qty, backordered_at, shipped_at,
@@ -37,8 +37,8 @@ shipped_lines as (
     select
         'B' as side,
         sku,
-        case when $with_ids then order_id end as order_id,
-        case when $with_ids then line_id end as line_id,
+        case when $queue_columns then order_id end as order_id,
+        case when $queue_columns then line_id end as line_id,
         qty,
         least(ordered_at, shipped_at + interval 1 microsecond) as from_at,
         shipped_at as until_at,
@@ -57,8 +57,8 @@ waiting_lines as (
     select
         'A' as side,
         sku,
-        case when $with_ids then order_id end as order_id,
-        case when $with_ids then line_id end as line_id,
+        case when $queue_columns then order_id end as order_id,
+        case when $queue_columns then line_id end as line_id,
         qty,
         backordered_at as from_at,
         least(shipped_at, canceled_at) as until_at,

@@ -168,10 +168,10 @@ def _inversion_sides(con, period, filters, settings, as_of, queue=False):
     and y = until_at in microseconds; `group` numbers the skus, `receipt` the receipts (and,
     per sku, "before any receipt"). Also the number of receipt groups."""
     params = base_params(period, filters, settings, as_of)
-    params["with_ids"] = queue
+    params["queue_columns"] = queue
     sides = run(con, "allocation_inversions", params)
     if not queue:
-        sides = sides.drop("order_id", "line_id")  # null without $with_ids
+        sides = sides.drop("order_id", "line_id")  # null without $queue_columns
     skus = sides["sku"].unique()
     sides = sides.with_columns(
         x=pl.col("from_at").dt.epoch("us"),
@@ -423,9 +423,12 @@ def channel_sla(con, period, filters, settings, as_of) -> pl.DataFrame:
     return run(con, "channel_sla", base_params(period, filters, settings, as_of))
 
 
-def _delay_notice_failures(con, period, filters, settings, as_of) -> pl.DataFrame:
-    """The rows of queries/delay_notice_compliance.sql: one per line and rule it fails."""
-    return run(con, "delay_notice_compliance", base_params(period, filters, settings, as_of))
+def _delay_notice_failures(con, period, filters, settings, as_of, queue=False) -> pl.DataFrame:
+    """The rows of queries/delay_notice_compliance.sql: one per line and rule it fails; the
+    columns only the queue shows are read for the queue only."""
+    params = base_params(period, filters, settings, as_of)
+    params["queue_columns"] = queue
+    return run(con, "delay_notice_compliance", params)
 
 
 @metric(
@@ -449,4 +452,4 @@ def delay_notice_compliance(con, period, filters, settings, as_of) -> pl.DataFra
 @metric(needs=["order_lines.backordered_qty", *LINE_STATE, "notices"])
 def delay_notice_compliance_lines(con, period, filters, settings, as_of) -> pl.DataFrame:
     """Without promised_ship_date no line fails missed_promise_without_notice (no promise)."""
-    return _delay_notice_failures(con, period, filters, settings, as_of)
+    return _delay_notice_failures(con, period, filters, settings, as_of, queue=True)
