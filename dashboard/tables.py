@@ -148,12 +148,16 @@ def with_sku_links(frame: pl.DataFrame, base: str) -> pl.DataFrame:
     )
 
 
-def order_columns(shown: pl.DataFrame, first: list[str] | None) -> list[str] | None:
-    """Link columns, then `first`, then the rest."""
+def order_columns(
+    shown: pl.DataFrame, first: list[str] | None, rest: bool = True
+) -> list[str] | None:
+    """Link columns, then `first`, then the rest (or not, when `rest` is False)."""
     if not first:
         return None
     links = [c for c in ("timeline", "sku_page") if c in shown.columns]
     lead = [c for c in first if c in shown.columns]
+    if not rest:
+        return [*links, *lead]
     return [*links, *lead, *[c for c in shown.columns if c not in links and c not in lead]]
 
 
@@ -456,26 +460,40 @@ def sla_over(sla: pl.DataFrame) -> pl.DataFrame:
     return sla.filter(pl.any_horizontal([pl.col(c).fill_null(False) for c in over]))
 
 
-TOP20_ORDER = [
+# (column, title, format, help) per figure of the quarterly top 20, each also as prev_<column>
+TOP20_FIGURES = [
+    ("line_rate", "Line rate", "percent", "Backordered lines / lines ordered"),
+    ("cancel_rate", "Cancel rate", "percent", "Canceled / backordered lines resolved"),
+    ("promise_hit_rate", "Hit rate", "percent", "Promise hit rate"),
+    ("median_slip_days", "Slip (d)", "%.1f", "Median supplier slip, days"),
+    ("contacts_per_backordered_order", "Contacts", "%.2f", "Contacts per backordered order"),
+]
+
+# What the audit table shows on screen; its downloads carry every column, Q-1 included.
+TOP20_SHOWN = [
     "rank",
     "sku",
     "title",
-    "review_flag",
     "review_reason",
     "count_backordered_lines",
-    "line_rate",
-    "prev_line_rate",
-    "cancel_rate",
-    "prev_cancel_rate",
-    "promise_hit_rate",
-    "prev_promise_hit_rate",
-    "median_slip_days",
-    "prev_median_slip_days",
-    "contacts_per_backordered_order",
-    "prev_contacts_per_backordered_order",
+    *(name for name, *_ in TOP20_FIGURES),
     "backorder_eligible",
     "oversell_cap",
 ]
+
+
+def top20_against_previous(top: pl.DataFrame) -> pl.DataFrame:
+    """Per SKU of the top 20: each figure in the quarter before (`prev_<figure>`) and the
+    change since (`<figure>_change`: this quarter minus the one before, rates in points;
+    empty where a quarter has no figure or the exports cannot give it)."""
+    columns = [pl.col("rank"), pl.col("sku")]
+    for name, _, fmt_, _ in TOP20_FIGURES:
+        numbers = pl.String not in (top.schema[name], top.schema[f"prev_{name}"])
+        change = pl.col(name) - pl.col(f"prev_{name}") if numbers else pl.lit(None, pl.Float64)
+        if fmt_ == "percent":
+            change = change * 100
+        columns += [pl.col(f"prev_{name}"), change.alias(f"{name}_change")]
+    return top.select(columns)
 
 
 def rows_height(frame: pl.DataFrame, most: int = 900) -> int | str:

@@ -47,6 +47,7 @@ from dashboard.tables import (
     PROMISE_FIGURES,
     SHORT_LABELS,
     SPLIT_FIGURES,
+    TOP20_FIGURES,
     UNIT_NAMES,
     _missing,
     fmt,
@@ -506,10 +507,13 @@ def table(
     link_skus: bool = False,
     selectable: bool = False,
     column_order: list[str] | None = None,
+    other_columns: bool = True,
     hide_index: bool = True,
 ):
     """A table with an order-timeline link per row (when it has order_id) and CSV / XLSX
-    downloads (formula-like cells neutralised). Returns the selection state when selectable."""
+    downloads (formula-like cells neutralised). `column_order` comes first; with
+    `other_columns=False` only it is on screen (the downloads still carry every column).
+    Returns the selection state when selectable."""
     current = view()
     conf = current.settings if current else current_settings()
     shown = local_times(frame, conf.timezone)
@@ -543,7 +547,7 @@ def table(
         hide_index=hide_index,
         column_config=config,
         key=key,
-        column_order=order_columns(shown, column_order),
+        column_order=order_columns(shown, column_order, rest=other_columns),
         on_select="rerun" if selectable or linked else "ignore",
         selection_mode="single-row",
         placeholder="",  # a missing value is an empty cell, never the word None
@@ -916,29 +920,48 @@ def flag_summary(top: pl.DataFrame) -> None:
 
 
 def top20_columns(quarter: Period) -> dict:
+    """The audit table at a laptop's width: the quarter's figures, narrow columns."""
+    out = {
+        "sku_page": st.column_config.LinkColumn(
+            "Page", display_text="↗", width=44, pinned=True, help="Open the SKU page on this SKU"
+        ),
+        "rank": st.column_config.NumberColumn("#", format="%d", width=36),
+        "sku": st.column_config.TextColumn("SKU", width=90),
+        "title": st.column_config.TextColumn("Title", width=130),
+        "review_reason": st.column_config.TextColumn(
+            "Why flagged", width=140, help="Flagged by the thresholds above; empty: not flagged"
+        ),
+        "count_backordered_lines": st.column_config.NumberColumn(
+            "Lines", format="localized", width=58, help=f"Backordered lines, {quarter.label}"
+        ),
+        "backorder_eligible": st.column_config.CheckboxColumn("Eligible", width=60),
+        "oversell_cap": st.column_config.NumberColumn(
+            "Cap", format="%d", width=50, help="Oversell cap (units)"
+        ),
+    }
+    for name, title, fmt_, help_ in TOP20_FIGURES:
+        out[name] = st.column_config.NumberColumn(
+            title, format=fmt_, width=int(6.5 * len(title)) + 14, help=f"{help_}, {quarter.label}"
+        )
+    return out
+
+
+def top20_previous_columns(quarter: Period) -> dict:
+    """The quarter before and the change since, per figure."""
     prev = quarter.previous().label
     out = {
-        "rank": st.column_config.NumberColumn("#", format="%d", width="small"),
-        "review_flag": st.column_config.CheckboxColumn(
-            "Review", help="Flagged by the thresholds above"
-        ),
-        "review_reason": st.column_config.TextColumn("Why flagged", width="medium"),
-        "oversell_cap": st.column_config.NumberColumn("Cap (units)", format="%d"),
-        "backorder_eligible": st.column_config.CheckboxColumn("Eligible"),
+        "rank": st.column_config.NumberColumn("#", format="%d", width=36),
+        "sku": st.column_config.TextColumn("SKU", width=90),
     }
-    this, before = quarter.label[-2:], prev[-2:]
-    for name, title, fmt_, help_ in (
-        ("line_rate", "Line rate", "percent", "Backordered lines / lines ordered"),
-        ("cancel_rate", "Cancel rate", "percent", "Canceled / backordered lines resolved"),
-        ("promise_hit_rate", "Hit rate", "percent", "Promise hit rate"),
-        ("median_slip_days", "Slip (d)", "%.1f", "Median supplier slip, days"),
-        ("contacts_per_backordered_order", "Contacts", "%.2f", "Per backordered order"),
-    ):
-        out[name] = st.column_config.NumberColumn(
-            f"{title} {this}", format=fmt_, help=f"{help_}, {quarter.label}"
-        )
+    for name, title, fmt_, help_ in TOP20_FIGURES:
         out[f"prev_{name}"] = st.column_config.NumberColumn(
-            f"{title} {before}", format=fmt_, help=f"{help_}, {prev}"
+            f"{title} {prev[-2:]}", format=fmt_, help=f"{help_}, {prev}"
+        )
+        out[f"{name}_change"] = st.column_config.NumberColumn(
+            "Change",
+            format="%+.1f pts" if fmt_ == "percent" else fmt_.replace("%", "%+"),
+            help=f"{title}: {quarter.label} minus {prev}"
+            + (", in percentage points" if fmt_ == "percent" else ""),
         )
     return out
 
@@ -1054,6 +1077,7 @@ def split_cards(split: pl.DataFrame, currency: str) -> None:
     figure_cards(
         total_row(split),
         SPLIT_FIGURES,
+        TOP20_FIGURES,
         currency,
     )
 

@@ -54,8 +54,16 @@ if ui.usable(top, f"No backordered lines ordered in {quarter.label}."):
         column_config=ui.top20_columns(quarter),
         link_skus=True,
         height=740,
-        column_order=tables.TOP20_ORDER,
+        column_order=tables.TOP20_SHOWN,
+        other_columns=False,
     )
+    with st.expander(f"Against {quarter.previous().label}: each figure then, and the change"):
+        ui.table(
+            tables.top20_against_previous(top),
+            "quarterly_top20_against_previous",
+            column_config=ui.top20_previous_columns(quarter),
+            height=740,
+        )
     ui.chart(charts.top20_chart(top, quarter))
 ui.definition("quarterly_top20")
 

@@ -292,6 +292,13 @@ def test_quarterly_table_equals_quarterly_top20_and_thresholds_move_the_flags(db
     assert all(d.proto.HasField("placeholder") for d in at.dataframe)
     assert {d.proto.placeholder for d in at.dataframe} == {""}
     assert metric(at, "Flagged for review").value == str(top["review_flag"].sum())
+    # The table fits a laptop: Q-1 is not on screen but in the downloads and in the fold below.
+    table = next(d for d in at.dataframe if "review_flag" in d.value.columns)
+    assert [c for c in table.proto.column_order if c.startswith("prev_")] == []
+    assert set(top.columns) <= set(table.value.columns)
+    against = frame_shown(at, "line_rate_change")
+    expected = (top["line_rate"] - top["prev_line_rate"]) * 100
+    assert list(against["line_rate_change"]) == pytest.approx(expected.to_list(), nan_ok=True)
     at.number_input(key="flag_cancel").set_value(100.0).run()
     at.number_input(key="flag_slip").set_value(90.0).run()
     assert metric(at, "Flagged for review").value == "0"

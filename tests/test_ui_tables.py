@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dashboard import tables
@@ -65,3 +66,24 @@ def test_order_facts_of_an_order_with_one_line_still_open():
     assert facts["is_open"] is True
     assert facts["days"] is None
     assert facts["state"] == "still open (last resolution so far 2026-11-05)"
+
+
+def test_top20_against_previous_gives_the_quarter_before_and_the_change_in_points():
+    top = pl.DataFrame(
+        {
+            "rank": [1, 2],
+            "sku": ["A", "B"],
+            **{name: [0.30, None] for name, *_ in tables.TOP20_FIGURES},
+            **{f"prev_{name}": [0.25, 0.10] for name, *_ in tables.TOP20_FIGURES},
+        }
+    )
+    result = tables.top20_against_previous(top)
+    assert result.columns[:4] == ["rank", "sku", "prev_line_rate", "line_rate_change"]
+    assert result["line_rate_change"][0] == pytest.approx(5.0)  # 30% - 25% = 5 points
+    assert result["median_slip_days_change"][0] == pytest.approx(0.05)  # days, not points
+    assert result["line_rate_change"][1] is None  # no figure this quarter: no change
+
+
+def test_order_columns_without_the_rest_shows_only_links_and_the_listed():
+    frame = pl.DataFrame({"sku_page": ["x"], "sku": ["A"], "prev_line_rate": [0.1]})
+    assert tables.order_columns(frame, ["sku"], rest=False) == ["sku_page", "sku"]
