@@ -717,3 +717,35 @@ def test_mapping_with_a_missing_source_column_refuses_the_file(tmp_path):
         "'Bestellnr'). Columns found: Bestellnr, Pos, Datum, Artikel, Menge, Preis, Kanal, "
         "Rückstand, Versandt am"
     )
+
+
+# --- large files ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("bad_values/order_lines_bad.csv",),
+        ("overlap/order_lines_2026-11-16.csv", "overlap/order_lines_2026-11-20.csv"),
+    ],
+)
+def test_a_file_staged_on_disk_imports_as_one_staged_in_memory(tmp_path, monkeypatch, names):
+    """Files over STAGE_ON_DISK_BYTES are staged in a scratch database on disk (a 100M-line
+    file ran out of memory in a temp table); the result must not depend on where."""
+    from dashboard.importer import sources
+
+    def imported(db: Path) -> tuple:
+        reports = [run(db, name) for name in names]
+        return (
+            [counts(report) for report in reports],
+            query(db, "select * exclude (_import_id) from order_lines order by all"),
+            query(db, "select * exclude (file_id) from rejects order by all"),
+        )
+
+    in_memory = imported(tmp_path / "memory.duckdb")
+    monkeypatch.setattr(sources, "STAGE_ON_DISK_BYTES", 0)
+    on_disk = imported(tmp_path / "disk.duckdb")
+    assert on_disk[0] == in_memory[0]
+    assert_frame_equal(on_disk[1], in_memory[1])
+    assert_frame_equal(on_disk[2], in_memory[2])
+    assert in_memory[1].height > 0

@@ -325,6 +325,11 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "select table_name, table_type from information_schema.tables where table_catalog = 'temp'"
     ).fetchall():
         con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists temp.{name}")
+    staging = con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'staging'"
+    ).fetchall()
+    for (name,) in staging:
+        con.execute(f"drop table if exists staging.{name}")
 
 
 def update_presence(con: duckdb.DuckDBPyConnection) -> None:

@@ -317,40 +317,67 @@ def stage(
     if delimiter != ",":
         notes.append(f"separator {'tab' if delimiter == chr(9) else repr(delimiter)}")
     raw = f"raw_{n}"
+    kind, table = _staging_table(con, raw, path, workdir)
     view = f"{raw}_rows"
     duck_encoding = DUCKDB_ENCODINGS.get(encoding)
     if duck_encoding and not sniffed.blank_lines:
         try:
             con.execute(
-                f"create or replace temp table {raw} as select * from "
+                f"create or replace {kind} {table} as select * from "
                 f"{_read_csv(path, delimiter, duck_encoding)}"
             )
-            columns = [d[0] for d in con.execute(f"select * from {raw} limit 0").description]
-            rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
+            columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
+            rows = con.execute(f"select count(*) from {table}").fetchone()[0]
             con.execute(
                 f"create or replace temp view {view} as select rowid as _pos, rowid + 2 as _row, "
-                f"* from {raw}"
+                f"* from {table}"
             )
             return Staged(view, columns, rows, [], notes, _header(path, encoding, delimiter))
+        except duckdb.OutOfMemoryException as e:
+            raise Refused(f"out of memory while reading the file: {_first_line(str(e))}") from e
         except duckdb.Error:
             pass  # malformed lines: read record by record below
     normalised, malformed = normalise(path, encoding, delimiter, workdir)
     try:
         con.execute(
-            f"create or replace temp table {raw} as select * from "
+            f"create or replace {kind} {table} as select * from "
             f"{_read_csv(normalised, ',', 'utf-8')}"
         )
     except duckdb.Error as e:
         raise Refused(_first_line(str(e))) from e
     columns = [
-        d[0] for d in con.execute(f"select * from {raw} limit 0").description if d[0] != ROW_COLUMN
+        d[0]
+        for d in con.execute(f"select * from {table} limit 0").description
+        if d[0] != ROW_COLUMN
     ]
-    rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     con.execute(
         f"create or replace temp view {view} as select rowid as _pos, "
-        f"cast({ROW_COLUMN} as bigint) as _row, * exclude ({ROW_COLUMN}) from {raw}"
+        f"cast({ROW_COLUMN} as bigint) as _row, * exclude ({ROW_COLUMN}) from {table}"
     )
     return Staged(view, columns, rows, malformed, notes, _header(path, encoding, delimiter))
+
+
+# A file larger than this is staged into a scratch database on disk, not into an in-memory
+# temp table: staging an 11 GB file (100M order lines) in a temp
+# table ran out of memory under the 1 GB limit, while a table in a database file stays within it.
+STAGE_ON_DISK_BYTES = 2 * 1024**3
+
+
+def _staging_table(
+    con: duckdb.DuckDBPyConnection, raw: str, path: Path, workdir: Path
+) -> tuple[str, str]:
+    """(kind, name) of the table for the file's text rows: a temp table, or `staging.<raw>`
+    in the import's own folder for a file over STAGE_ON_DISK_BYTES (attached on first use,
+    removed with the folder)."""
+    if path.stat().st_size <= STAGE_ON_DISK_BYTES:
+        return "temp table", f"temp.{raw}"
+    attached = con.execute(
+        "select count(*) from duckdb_databases() where database_name = 'staging'"
+    ).fetchone()[0]
+    if not attached:
+        con.execute(f"attach {_literal(str(workdir / 'staging.duckdb'))} as staging")
+    return "table", f"staging.{raw}"
 
 
 def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
