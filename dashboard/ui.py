@@ -1077,7 +1077,6 @@ def split_cards(split: pl.DataFrame, currency: str) -> None:
     figure_cards(
         total_row(split),
         SPLIT_FIGURES,
-        TOP20_FIGURES,
         currency,
     )
 
