@@ -16,6 +16,7 @@ import polars as pl
 
 from dashboard import queries
 from dashboard.params import ChannelRules, Filters, Settings
+from dashboard.view import FILTER_KEYS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHANNEL_RULE_FIELDS = (
@@ -436,6 +437,52 @@ def tab_label(title: str, queue: pl.DataFrame, suffix: str = "") -> str:
     if queries.is_unavailable(queue):
         return f"{title} (unavailable)"
     return f"{title} ({queue.height:,}{suffix})"
+
+
+def unavailable_text(reason: str) -> str:
+    """`needs canceled_at` -> 'the loaded exports have no canceled_at column'."""
+    need = reason.removeprefix("unavailable: ").removeprefix("needs ").strip()
+    if need in ("order_lines", "shipments", "inbound", "contacts", "notices", "skus"):
+        return f"the loaded exports have no {need} table"
+    if need in FILTER_KEYS:
+        return f"the loaded exports carry no {need}, so the {need} filter cannot apply"
+    return f"the loaded exports have no {need} column"
+
+
+def sla_alert_lines(sla: pl.DataFrame, rates: dict[str, str]) -> list[str]:
+    """A markdown list item per channel and rate ({column prefix: title}) over its threshold."""
+    return [
+        f"- {plain(row['channel'])}: {rates[name].lower()} {fmt(row[f'{name}_rate'], 'pct')}"
+        f" is over its threshold {fmt(row[f'{name}_threshold'], 'pct')}"
+        for row in sla.iter_rows(named=True)
+        for name in rates
+        if row.get(f"{name}_over") is True
+    ]
+
+
+def group_totals(frames: dict[str, pl.DataFrame], attribute: str) -> pl.DataFrame:
+    """A metric run once per value of `attribute` ({value: frame}): each total row with the
+    value first, stacked; the first unavailable frame when one is."""
+    rows = []
+    for value, frame in frames.items():
+        if queries.is_unavailable(frame):
+            return frame
+        total = (
+            frame.filter(pl.col("breakdown") == "total").drop("breakdown", "group_value")
+            if "breakdown" in frame.columns
+            else frame.head(1)
+        )
+        rows.append(total.select(pl.lit(value).alias(attribute), pl.all()))
+    if not rows:
+        return pl.DataFrame({attribute: []}, schema={attribute: pl.String})
+    return pl.concat(rows, how="diagonal_relaxed")
+
+
+def count_flagged(top: pl.DataFrame) -> int:
+    """The SKUs of the quarterly top 20 flagged for review."""
+    if "review_flag" not in top.columns:
+        return 0
+    return top["review_flag"].fill_null(False).sum()
 
 
 def tab_title(label: str) -> str:

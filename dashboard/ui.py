@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -50,8 +48,10 @@ from dashboard.tables import (
     TOP20_FIGURES,
     UNIT_NAMES,
     _missing,
+    count_flagged,
     fmt,
     fmt_change,
+    group_totals,
     headline_unit,
     label,
     local_times,
@@ -60,16 +60,16 @@ from dashboard.tables import (
     plain,
     same_tab,
     selected_value,
+    sla_alert_lines,
     to_csv,
     to_xlsx,
     total_row,
+    unavailable_text,
     with_sku_links,
     with_timeline_links,
 )
 from dashboard.tables import neutralise as neutralise  # re-exported: tests import it from ui
-
-FILTER_KEYS = ("channel", "supplier", "family", "sku")
-SPANS = {1: "1 week", 4: "4 weeks", 13: "13 weeks", 52: "52 weeks"}
+from dashboard.view import FILTER_KEYS, SPANS, View
 
 # ---------------------------------------------------------------------------- database
 
@@ -162,49 +162,6 @@ def recent_imports() -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 # ---------------------------------------------------------------------------- the view
-
-
-@dataclass(frozen=True)
-class View:
-    """What the sidebar selects: the ISO week, the span ending with it, the filters."""
-
-    week: Period
-    span_weeks: int
-    filters: Filters
-    settings: Settings
-
-    @property
-    def period(self) -> Period:
-        """The span of `span_weeks` ISO weeks ending with the selected week."""
-        if self.span_weeks <= 1:
-            return self.week
-        start = self.week.from_date - timedelta(days=7 * (self.span_weeks - 1))
-        first = Period.week_of(start).label
-        return Period(start, self.week.to_date, f"{first} to {self.week.label}")
-
-    def query(self, **extra: str) -> dict[str, str | list[str]]:
-        """URL query parameters that reproduce this view (plus `extra`)."""
-        out: dict[str, str | list[str]] = {"week": self.week.label}
-        if self.span_weeks != 1:
-            out["span"] = str(self.span_weeks)
-        for key in FILTER_KEYS:
-            values = list(getattr(self.filters, key))
-            if values:
-                out[key] = values
-        out.update(extra)
-        return out
-
-    def url(self, page: str, **extra: str) -> str:
-        """A relative link to `page` with this view and `extra` in the query string."""
-        return f"{page}?{urllib.parse.urlencode(self.query(**extra), doseq=True)}"
-
-    def describe(self) -> str:
-        parts = [
-            f"{key}: {', '.join(getattr(self.filters, key))}"
-            for key in FILTER_KEYS
-            if getattr(self.filters, key)
-        ]
-        return "; ".join(parts) if parts else "all channels, suppliers, families and SKUs"
 
 
 def _url_value(key: str, multi: bool):
@@ -391,17 +348,8 @@ def unavailable_reason(frame: pl.DataFrame) -> str | None:
 
 def say_unavailable(reason: str, what: str = "") -> None:
     """`needs canceled_at` -> 'Unavailable: the loaded exports have no canceled_at column'."""
-    need = reason.removeprefix("unavailable: ").removeprefix("needs ").strip()
-    tables = {"order_lines", "shipments", "inbound", "contacts", "notices", "skus"}
-    filters = set(FILTER_KEYS)
-    if need in tables:
-        text = f"the loaded exports have no {need} table"
-    elif need in filters:
-        text = f"the loaded exports carry no {need}, so the {need} filter cannot apply"
-    else:
-        text = f"the loaded exports have no {need} column"
     prefix = f"{what}: " if what else ""
-    st.warning(f"{prefix}Unavailable: {text}.", icon=":material/block:")
+    st.warning(f"{prefix}Unavailable: {unavailable_text(reason)}.", icon=":material/block:")
 
 
 def usable(frame: pl.DataFrame, empty: str, what: str = "") -> bool:
@@ -902,14 +850,9 @@ CHANNEL_RULE_COLUMNS = {
 
 
 def flag_summary(top: pl.DataFrame) -> None:
-    flagged = (
-        top.filter(pl.col("review_flag").fill_null(False))
-        if "review_flag" in top.columns
-        else top.clear()
-    )
     a, b, c = st.columns(3)
     a.metric("SKUs in the top 20", top.height, border=True)
-    b.metric("Flagged for review", flagged.height, border=True)
+    b.metric("Flagged for review", count_flagged(top), border=True)
     c.metric(
         "Backordered lines, top 20",
         fmt(top["count_backordered_lines"].sum(), "count")
@@ -1006,11 +949,6 @@ def follow_selection(key: str, selected) -> None:
     st.session_state[seen] = selected
 
 
-def drill_period(current: View) -> Period:
-    """The SKU drill-down covers the span, and at least the 13 weeks ending the week."""
-    return View(current.week, max(current.span_weeks, 13), current.filters, current.settings).period
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sku_rule(path: str, version, sku: str) -> pl.DataFrame:
     with _reading(path) as con:
@@ -1097,20 +1035,11 @@ def per_group(
     chosen = getattr(filters, attribute)
     if chosen:
         values = [v for v in values if v in chosen]
-    rows = []
-    for value in values:
-        frame = figure(metric, period, dataclasses.replace(filters, **{attribute: (value,)}), conf)
-        if queries.is_unavailable(frame):
-            return frame
-        total = (
-            frame.filter(pl.col("breakdown") == "total").drop("breakdown", "group_value")
-            if "breakdown" in frame.columns
-            else frame.head(1)
-        )
-        rows.append(total.select(pl.lit(value).alias(attribute), pl.all()))
-    if not rows:
-        return pl.DataFrame({attribute: []}, schema={attribute: pl.String})
-    return pl.concat(rows, how="diagonal_relaxed")
+    frames = {
+        value: figure(metric, period, dataclasses.replace(filters, **{attribute: (value,)}), conf)
+        for value in values
+    }
+    return group_totals(frames, attribute)
 
 
 # ---------------------------------------------------------------------------- queue summaries
@@ -1148,13 +1077,7 @@ def hygiene_cards(hygiene: pl.DataFrame) -> None:
 
 def sla_alerts(sla: pl.DataFrame) -> None:
     """One error naming every channel over a threshold, with the rate and the threshold."""
-    lines = [
-        f"- {plain(row['channel'])}: {SLA_RATES[name].lower()} {fmt(row[f'{name}_rate'], 'pct')}"
-        f" is over its threshold {fmt(row[f'{name}_threshold'], 'pct')}"
-        for row in sla.iter_rows(named=True)
-        for name in SLA_RATES
-        if row.get(f"{name}_over") is True
-    ]
+    lines = sla_alert_lines(sla, SLA_RATES)
     if lines:
         st.error("Over threshold:\n" + "\n".join(lines), icon=":material/warning:")
     else:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, tables, ui
+from dashboard.view import drill_period
 
 view = ui.require_view()
 period, filters, conf = view.period, view.filters, view.settings
@@ -45,7 +46,7 @@ if not sku:
     st.info("Pick a SKU above, or click a row of the table.", icon=":material/touch_app:")
     st.stop()
 
-drill = ui.drill_period(view)
+drill = drill_period(view)
 one = tables.with_sku(filters, sku)
 st.caption(
     f"{tables.plain(sku)} over {drill.label} (at least the 13 weeks ending {view.week.label}); "

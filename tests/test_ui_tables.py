@@ -87,3 +87,13 @@ def test_top20_against_previous_gives_the_quarter_before_and_the_change_in_point
 def test_order_columns_without_the_rest_shows_only_links_and_the_listed():
     frame = pl.DataFrame({"sku_page": ["x"], "sku": ["A"], "prev_line_rate": [0.1]})
     assert tables.order_columns(frame, ["sku"], rest=False) == ["sku_page", "sku"]
+
+
+def test_unavailable_text_names_the_missing_table_filter_or_column():
+    assert tables.unavailable_text("needs inbound") == "the loaded exports have no inbound table"
+    assert tables.unavailable_text("unavailable: needs supplier") == (
+        "the loaded exports carry no supplier, so the supplier filter cannot apply"
+    )
+    assert tables.unavailable_text("needs canceled_at") == (
+        "the loaded exports have no canceled_at column"
+    )
