@@ -69,6 +69,6 @@ def build_db(
             for column in table.column_names:
                 if column in present:
                     con.execute("insert into column_presence values (?, ?)", [name, column])
-        store.refresh_sku_attributes(con)
+        store.refresh_derived(con)
         con.execute("insert or replace into dataset values ('timezone', ?)", [timezone])
     return store.connect(path)

@@ -15,7 +15,7 @@ from dashboard import demo, importer, store, whatif
 from dashboard.params import Period
 from dashboard.queries import run
 from dashboard.whatif import Rule, Scenario
-from dashboard.whatif.replay import database_path, has_derived_tables
+from dashboard.whatif.replay import DERIVED_TABLES, database_path, has_derived_tables
 
 # The module (the package's `replay` is the function of the same name).
 replay_module = sys.modules["dashboard.whatif.replay"]
@@ -119,7 +119,14 @@ def test_basket_days_count_each_order_once_on_its_own_date(make_db, tmp_path):
 
 
 def test_without_derived_tables_the_replay_reads_order_lines(make_db):
+    """A database imported before the derived tables existed."""
     con = make_db(basket_history())
+    path = Path(database_path(con))
+    con.close()
+    with store.writing(path) as old:
+        for table in DERIVED_TABLES:
+            old.execute(f"drop table {table}")
+    con = store.connect(path)
     assert not has_derived_tables(con)
     features = whatif.feature_table(con, whatif.feature_period(PERIODS[0]))
     shares = dict(features.select("sku", "basket_share").iter_rows())

@@ -70,9 +70,11 @@ def database_path(con: duckdb.DuckDBPyConnection) -> str | None:
     ).fetchall()[0][0]
 
 
-# (what, database file, its version, window) -> result. A database file never changes in
-# place (dashboard/store.py): a write lands as a new file with a new version, so a result
-# computed for one version stays right. Keeps the last few windows of the last few files.
+# (what, database file, its version, the imports the connection sees, window) -> result. A
+# database file never changes in place (dashboard/store.py): a write lands as a new file with a
+# new version, so a result computed for one version stays right. The version is read from the
+# path, which may already hold a newer file than the connection opened; the connection's own
+# count of imports tells the two apart. Keeps the last few windows of the last few files.
 _CACHE: dict[tuple, object] = {}
 _CACHE_SIZE = 8
 
@@ -86,7 +88,8 @@ def _cached(kind: str, con: duckdb.DuckDBPyConnection, period: Period, compute):
     path = database_path(con)
     if path is None:
         return compute()
-    key = (kind, path, store.version(Path(path)), period.from_date, period.to_date)
+    imports = con.execute("select count(*), max(import_id) from imports").fetchone()
+    key = (kind, path, store.version(Path(path)), imports, period.from_date, period.to_date)
     if key not in _CACHE:
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
