@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import demo, importer, store, whatif
+from dashboard import importer, store, whatif
 from dashboard.params import Period
 from dashboard.queries import run
 from dashboard.whatif import Rule, Scenario
@@ -131,21 +131,6 @@ def test_without_derived_tables_the_replay_reads_order_lines(make_db):
     features = whatif.feature_table(con, whatif.feature_period(PERIODS[0]))
     shares = dict(features.select("sku", "basket_share").iter_rows())
     assert shares == {"A": 0.5, "B": 0.5, "C": None, "D": 0.0}
-
-
-@pytest.fixture(scope="module")
-def demo_con(tmp_path_factory):
-    """The demo history, imported as a user would (so refresh_derived ran)."""
-    folder = tmp_path_factory.mktemp("demo")
-    files = demo.generate(folder / "csv", orders=3000, seed=11, end=date(2026, 11, 22))
-    db = folder / "demo.duckdb"
-    report = importer.import_paths(
-        list(files.values()), db, timezone=demo.DEMO_TIMEZONE, currency=demo.DEMO_CURRENCY
-    )
-    assert report.ok
-    con = store.connect(db)
-    yield con
-    con.close()
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=str)

@@ -88,7 +88,7 @@ def _cached(kind: str, con: duckdb.DuckDBPyConnection, period: Period, compute):
     path = database_path(con)
     if path is None:
         return compute()
-    imports = con.execute("select count(*), max(import_id) from imports").fetchone()
+    imports = con.execute("select count(*), max(import_id) from imports").fetchall()[0]
     key = (kind, path, store.version(Path(path)), imports, period.from_date, period.to_date)
     if key not in _CACHE:
         while len(_CACHE) >= _CACHE_SIZE:
