@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,8 +197,19 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return _attach(path)
 
 
+# DASHBOARD_MEMORY_LIMIT (e.g. "2GB") caps the memory of the app's queries; beyond it DuckDB
+# spills to disk. Unset: DuckDB's default, 80% of RAM.
+MEMORY_LIMIT_ENV = "DASHBOARD_MEMORY_LIMIT"
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*[KMGT]i?B", re.IGNORECASE)
+
+
 def _attach(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if limit:
+        if not _MEMORY.fullmatch(limit):
+            raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: expected a size like 2GB or 512MB")
+        con.execute(f"set memory_limit = '{limit}'")
     quoted = str(path.resolve()).replace("'", "''")
     con.execute(f"attach '{quoted}' as data (read_only)")
     con.execute("use data")

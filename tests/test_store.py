@@ -79,3 +79,15 @@ def test_old_database_is_upgraded_on_open(tmp_path):
 def test_state_file_sits_beside_the_data():
     assert store.state_path("x/shop.duckdb") == store.db_path("x/shop.state.duckdb")
     assert os.fspath(store.db_path(None)).endswith("dashboard.duckdb")
+
+
+def test_memory_limit_from_the_environment(tmp_path, monkeypatch):
+    db = tmp_path / "db.duckdb"
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "512MB")
+    con = store.connect(db)
+    limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    con.close()
+    assert limit == "488.2 MiB"  # 512 MB, in DuckDB's units
+    monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(ValueError, match="expected a size like 2GB"):
+        store.connect(db)
