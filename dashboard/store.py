@@ -116,12 +116,20 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(table))
     for sql in META_SQL:
         con.execute(sql)
-    for statement in MACROS.read_text(encoding="utf-8").split(";\n"):
-        if statement.strip() and not all(
-            line.startswith("--") for line in statement.strip().splitlines()
-        ):
-            con.execute(statement)
+    for statement in statements(MACROS.read_text(encoding="utf-8")):
+        con.execute(statement)
     con.execute("insert or replace into dataset values ('schema_version', ?)", [schema_version()])
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a SQL file (separated by `;` at a line end), without comment-only
+    pieces."""
+    out = []
+    for statement in sql.split(";\n"):
+        code = [line for line in statement.strip().splitlines() if not line.startswith("--")]
+        if "".join(code).strip():
+            out.append(statement)
+    return out
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
@@ -130,12 +138,8 @@ def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     tables of queries/whatif_derived.sql (created here, not in the schema: a database imported
     before them lacks them and the replay reads order_lines instead)."""
     refresh_sku_attributes(con)
-    derived = (MACROS.parent / "whatif_derived.sql").read_text(encoding="utf-8")
-    for statement in derived.split(";\n"):
-        if statement.strip() and not all(
-            line.startswith("--") for line in statement.strip().splitlines()
-        ):
-            con.execute(statement)
+    for statement in statements((MACROS.parent / "whatif_derived.sql").read_text("utf-8")):
+        con.execute(statement)
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:

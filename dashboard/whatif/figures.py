@@ -16,7 +16,7 @@ import polars as pl
 
 from dashboard import metrics, store
 from dashboard.params import Period, Settings
-from dashboard.queries import QUERIES_DIR, is_unavailable, missing_input, run, sql_text
+from dashboard.queries import is_unavailable, missing_input, run, sql_text
 from dashboard.whatif.replay import NO_CAP, ReplayResult
 
 # The metrics whose figures the what-if sets beside the baseline.
@@ -74,24 +74,14 @@ def scenario_connection(
     scenario.register("blocked_frame", blocked.select("order_id", "line_id").to_arrow())
     scenario.execute("create temp table blocked_lines as select * from blocked_frame").fetchall()
     scenario.unregister("blocked_frame")
-    for statement in _statements(sql_text("whatif_views")):
+    for statement in store.statements(sql_text("whatif_views")):
         scenario.execute(statement).fetchall()
-    macros = (QUERIES_DIR / "_filters.sql").read_text(encoding="utf-8")
-    for statement in _statements(macros):
+    macros = store.MACROS.read_text(encoding="utf-8")
+    for statement in store.statements(macros):
         scenario.execute(
             statement.replace("create or replace macro", "create or replace temp macro")
         ).fetchall()
     return scenario
-
-
-def _statements(sql: str) -> list[str]:
-    """The statements of a SQL file, without comment-only pieces."""
-    out = []
-    for statement in sql.split(";\n"):
-        code = [line for line in statement.strip().splitlines() if not line.startswith("--")]
-        if "".join(code).strip():
-            out.append(statement)
-    return out
 
 
 def metric_figures(
