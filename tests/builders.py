@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -72,3 +74,15 @@ def build_db(
         store.refresh_derived(con)
         con.execute("insert or replace into dataset values ('timezone', ?)", [timezone])
     return store.connect(path)
+
+
+@contextmanager
+def reading(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the current version of `db`, as the app's threads read it."""
+    connection = store.connect(db)
+    cursor = store.cursor(connection)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+        connection.close()

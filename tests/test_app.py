@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from builders import reading
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
@@ -41,11 +42,8 @@ def db(demo_db, monkeypatch) -> Path:
 
 @pytest.fixture
 def con(db):
-    connection = store.connect(db)
-    cursor = store.cursor(connection)
-    yield cursor
-    cursor.close()
-    connection.close()
+    with reading(db) as cursor:
+        yield cursor
 
 
 def run_app(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -348,12 +346,10 @@ def test_saving_a_setting_changes_the_figures_that_use_it(tmp_path, demo_db, mon
     assert settings.load(copy).silence_days == 3
     at.switch_page("../pages/weekly.py").run()
     assert not at.exception
-    with store.connect(copy) as connection:
-        cursor = store.cursor(connection)
+    with reading(copy) as cursor:
         week = latest_week(cursor)
         silent3 = reviews_metric("silent_backorders", cursor, week, Settings(silence_days=3))
         silent7 = reviews_metric("silent_backorders", cursor, week, Settings(silence_days=7))
-        cursor.close()
     assert silent3.height != silent7.height
     assert metric(at, "Silent backordered lines").value == f"{silent3.height:,}"
 
@@ -457,10 +453,8 @@ def test_demo_button_loads_the_demo_into_an_empty_database(tmp_path, monkeypatch
     next(b for b in at.button if b.label == "Load the demo data").click().run(timeout=300)
     assert not at.exception, [e.message for e in at.exception]
     assert any("Import landed" in s.value for s in at.success)
-    with store.connect(db) as connection:
-        cursor = store.cursor(connection)
+    with reading(db) as cursor:
         ((orders,),) = cursor.execute("select count(distinct order_id) from order_lines").fetchall()
-        cursor.close()
     assert orders == 1000
     loaded = frame_shown(at, "table_name", "rows")
     assert dict(zip(loaded["table_name"], loaded["rows"], strict=True))["order_lines"] > 1000

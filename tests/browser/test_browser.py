@@ -9,10 +9,11 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from builders import reading
 from playwright.sync_api import Page, expect
 from streamlit_wait import open_page, wait_idle
 
-from dashboard import metrics, settings, store, ui
+from dashboard import metrics, settings, ui
 from dashboard.params import Filters, Period
 
 pytestmark = pytest.mark.browser
@@ -20,11 +21,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="session")
 def con(demo_db):
-    connection = store.connect(demo_db)
-    cursor = store.cursor(connection)
-    yield cursor
-    cursor.close()
-    connection.close()
+    with reading(demo_db) as cursor:
+        yield cursor
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +44,16 @@ def card_value(page: Page, label: str) -> str:
 
 def query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
+
+
+def first_queue_row(page: Page, url: str) -> dict[str, float]:
+    """Open the weekly review at `url`; the bounding box of the first queue's table."""
+    open_page(page, url, "Weekly review")
+    queue = page.locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').first
+    queue.scroll_into_view_if_needed()
+    box = queue.bounding_box()
+    assert box
+    return box
 
 
 def test_weekly_review_opens_from_url_with_filters(page: Page, app_server, con, demo_db, week):
@@ -98,11 +106,7 @@ def test_order_timeline_opens_from_a_queue(page: Page, app_server, con, demo_db,
     silent = metrics.silent_backorders(con, week, Filters(), settings.load(demo_db))
     assert silent.height > 0
     first_order = silent["order_id"][0]
-    open_page(page, f"{app_server}/?week={week.label}", "Weekly review")
-    queue = page.locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').first
-    queue.scroll_into_view_if_needed()
-    box = queue.bounding_box()
-    assert box
+    box = first_queue_row(page, f"{app_server}/?week={week.label}")
     link = (box["x"] + 34 + 30, box["y"] + 35 + 17)  # first row, Timeline (after the checkbox)
     page.mouse.click(*link)  # the grid takes focus on the first click
     with page.context.expect_page() as opened:
@@ -135,11 +139,7 @@ def test_table_downloads_as_csv(page: Page, app_server, con, demo_db, week):
 def test_order_timeline_opens_from_a_selected_queue_row(page: Page, app_server, con, demo_db, week):
     silent = metrics.silent_backorders(con, week, Filters(), settings.load(demo_db))
     first_order = silent["order_id"][0]
-    open_page(page, f"{app_server}/?week={week.label}", "Weekly review")
-    queue = page.locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').first
-    queue.scroll_into_view_if_needed()
-    box = queue.bounding_box()
-    assert box
+    box = first_queue_row(page, f"{app_server}/?week={week.label}")
     page.mouse.click(box["x"] + 17, box["y"] + 35 + 17)  # first row's selection box
     link = page.get_by_role("link", name=f"Open the timeline of order {first_order}")
     link.wait_for(timeout=180_000)
