@@ -4,8 +4,9 @@ The scenario switches on two eligibility rules (supplier slip <= 5 days, histori
 cancel rate <= 0.30), sets a default oversell cap of 20 units and a 2-day promise buffer, over
 the given replay window. `call_replay` = `dashboard.whatif.replay` + `outcome` (what the page
 shows first) with the replay's cache of features and events cleared before each call;
-`call_replay_cached` is the same with that cache warm (a slider move); `call_replay_figures` adds the figures on the history without the blocked lines
-(`scenario_figures`), which the page shows beside the baseline.
+`call_replay_cached` is the same with that cache warm (a slider move); `call_replay_figures`
+adds the figures on the history without the blocked lines (`scenario_figures`), which the page
+shows beside the baseline.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ For each size (order lines) it builds the demo history once under benchmarks/dat
 (`dashboard.demo.generate`, orders = lines / 2.4, reused on later runs), imports it into
 benchmarks/data/<size>/dashboard.duckdb (timed; `--keep-db` reuses an imported database and
 reprints the recorded import time) and times order_lines.csv alone into a new scratch database
-(the issue's "10M-line CSV" reading of the import target), then times, each in its own process, warm (one untimed
-run first, then `--repeat` timed runs; the figure is their median):
+(the issue's "10M-line CSV" reading of the import target), then times, each in its own process,
+warm (one untimed run first, then `--repeat` timed runs; the figure is their median):
 
 - every metric of dashboard.queries.REGISTRY for the last full ISO week of the data;
 - metrics.weekly_review for that week; metrics.quarterly_top20 for the last full quarter;

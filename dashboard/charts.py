@@ -145,8 +145,9 @@ AGING_COLORS = ["#7aa6c2", "#c0504d"]
 
 def aging_bars(age: pl.DataFrame) -> pl.DataFrame:
     """The aging chart's data: per age bucket, the open lines not overdue and the overdue ones
-    (past the promised ship date), stacked in AGING_COLORS. Drawn by ui.bar_chart (Vega-Lite, already loaded for the cards'
-    sparklines), so the weekly review's first paint loads no Plotly."""
+    (past the promised ship date), stacked in AGING_COLORS. Drawn by ui.bar_chart (Vega-Lite,
+    already loaded for the cards' sparklines), so the weekly review's first paint loads no
+    Plotly."""
     return age.filter(pl.col("bucket") != "total").select(
         pl.col("bucket").alias("Days open since backordered"),
         (pl.col("count_lines") - pl.col("count_overdue_lines")).alias("not overdue"),

@@ -135,7 +135,8 @@ if tabs[3].open:
 if tabs[4].open:
     with tabs[4]:
         st.caption(
-            f"Per channel as of {week.as_of}, against each channel's thresholds and windows (Settings)."
+            f"Per channel as of {week.as_of}, against each channel's thresholds and windows "
+            "(Settings)."
         )
         if ui.usable(sla, f"No orders to judge as of {week.as_of}."):
             ui.sla_alerts(sla)

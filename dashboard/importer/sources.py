@@ -359,8 +359,8 @@ def stage(
 
 
 # A file larger than this is staged into a scratch database on disk, not into an in-memory
-# temp table: staging an 11 GB file (100M order lines) in a temp
-# table ran out of memory under the 1 GB limit, while a table in a database file stays within it.
+# temp table: staging an 11 GB file (100M order lines) in a temp table ran out of memory under
+# the 1 GB limit, while a table in a database file stays within it.
 STAGE_ON_DISK_BYTES = 2 * 1024**3
 
 
