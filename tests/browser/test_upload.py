@@ -18,20 +18,24 @@ NEW_ORDER_LINES = """order_id,line_id,ordered_at,sku,qty,unit_price,channel
 """
 
 
-def loaded_row(page: Page, table_name: str) -> list[str]:
-    """The cells of one row of "What is loaded", read from the grid's accessible table."""
+def expect_loaded_row(page: Page, cells: list[str]) -> None:
+    """The first cells of one row of "What is loaded", read from the grid's accessible table.
+
+    Polls: the grid redraws its accessible table a frame or more after the script has
+    finished, so a read right after the rerun can still see the previous figures.
+    """
     grid = page.locator('[data-testid="stDataFrame"]').first
-    row = grid.locator('table [role="row"]').filter(has_text=table_name).first
+    row = grid.locator('table [role="row"]').filter(has_text=cells[0]).first
     row.wait_for(state="attached", timeout=60_000)
-    return [c.strip() for c in row.locator('[role="gridcell"]').all_inner_texts()]
+    for column, text in enumerate(cells):
+        expect(row.locator('[role="gridcell"]').nth(column)).to_have_text(text, timeout=60_000)
 
 
 def test_uploaded_csv_is_imported_reconciled_and_counted(page: Page, upload_server, tmp_path):
     export = tmp_path / "order_lines.csv"
     export.write_text(NEW_ORDER_LINES, encoding="utf-8")
     open_page(page, f"{upload_server}/data", "Data")
-    before = loaded_row(page, "order_lines")
-    assert before[:2] == ["order_lines", "2"]
+    expect_loaded_row(page, ["order_lines", "2"])
 
     uploader = page.locator('[data-testid="stFileUploader"]')
     uploader.locator('input[type="file"]').set_input_files(export)
@@ -44,8 +48,7 @@ def test_uploaded_csv_is_imported_reconciled_and_counted(page: Page, upload_serv
     expect(report).to_contain_text(
         "-> order_lines (canonical): read 3 = loaded 3 + rejected 0 + blank 0; inserted 3"
     )
-    after = loaded_row(page, "order_lines")
-    assert after[:4] == ["order_lines", "5", "2026-11-02", "2026-11-06"]
+    expect_loaded_row(page, ["order_lines", "5", "2026-11-02", "2026-11-06"])
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(
         "Data: 2026-11-02 to 2026-11-06"
     )
