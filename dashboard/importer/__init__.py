@@ -219,19 +219,54 @@ def _import_file(
         mapping = explicit if explicit and explicit.applies_to(source.name) else None
         if source.mapping is not None:
             mapping = shapes.load_mapping(source.mapping)
-        staged = sources.stage(
-            con,
-            source,
-            n,
-            workdir,
-            delimiter=mapping.delimiter if mapping else None,
-            encoding=mapping.encoding if mapping else None,
-        )
+
+        def staged_and_shaped(stream: bool) -> tuple[sources.Staged, shapes.Shape]:
+            staged = sources.stage(
+                con,
+                source,
+                n,
+                workdir,
+                delimiter=mapping.delimiter if mapping else None,
+                encoding=mapping.encoding if mapping else None,
+                stream=stream,
+            )
+            shape = shapes.shape(staged.columns, source.name, staged.rows_view, mapping)
+            f.table_name, f.source_kind = shape.table.name, shape.kind
+            _check_header(staged, shape)
+            if staged.streamed and shape.materialize:  # window functions over the file
+                return staged_and_shaped(stream=False)
+            kind = "table" if shape.materialize else "view"
+            con.execute(f"create or replace temp {kind} src_{n} as {shape.sql}")
+            return staged, shape
+
+        def loaded_in_one_transaction(staged, shape) -> load.Loaded:
+            con.execute("begin transaction")
+            try:
+                loaded = load.load(con, n, shape, file_id, source.name, zone, staged.streamed)
+                for row, line, reason in staged.malformed:
+                    con.execute(
+                        "insert into rejects values (?, ?, ?, ?, ?, ?)",
+                        [file_id, source.name, row, None, line, reason],
+                    )
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            return loaded
+
+        # First straight from the file; a file that needs its row numbers (blank or bad
+        # rows, a repeated key, a merge) is then loaded from a staged copy.
+        staged, shape = staged_and_shaped(stream=True)
+        try:
+            with load.unless_unreadable(staged.streamed):
+                found_currency = load.check_currency(con, f"src_{n}", shape, currency)
+            loaded = loaded_in_one_transaction(staged, shape)
+        except load.NeedsStaging:
+            staged, shape = staged_and_shaped(stream=False)
+            found_currency = load.check_currency(con, f"src_{n}", shape, currency)
+            loaded = loaded_in_one_transaction(staged, shape)
         f.notes += staged.notes
-        shape = shapes.shape(staged.columns, source.name, staged.rows_view, mapping)
-        f.table_name, f.source_kind = shape.table.name, shape.kind
         f.columns = shape.carried
-        _check_header(staged, shape)
         if shape.kind != "shopify":
             used = {*shape.source_names.values(), shape.currency_column}
             ignored = [c for c in staged.columns if c not in used]
@@ -240,28 +275,14 @@ def _import_file(
                     f"columns not imported (not in the contract for {shape.table.name}): "
                     + ", ".join(ignored)
                 )
-        kind = "table" if shape.materialize else "view"
-        con.execute(f"create or replace temp {kind} src_{n} as {shape.sql}")
-        found_currency = load.check_currency(con, f"src_{n}", shape, currency)
-        con.execute("begin transaction")
-        try:
-            loaded = load.load(con, n, shape, file_id, source.name, zone)
-            for row, line, reason in staged.malformed:
-                con.execute(
-                    "insert into rejects values (?, ?, ?, ?, ?, ?)",
-                    [file_id, source.name, row, None, line, reason],
-                )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         f.status = "loaded"
         f.rows_blank = loaded.rows_blank
         f.rows_rejected = loaded.rows_rejected + len(staged.malformed)
         f.rows_loaded = loaded.rows_loaded
         f.rows_inserted, f.rows_replaced = loaded.rows_inserted, loaded.rows_replaced
         f.rows_read = f.rows_loaded + f.rows_rejected + f.rows_blank
-        assert f.rows_read == staged.rows + len(staged.malformed), "rows lost"
+        if not staged.streamed:  # streamed: every row read was loaded
+            assert f.rows_read == staged.rows + len(staged.malformed), "rows lost"
         f.notes += loaded.notes
         if found_currency:
             f.currency = found_currency

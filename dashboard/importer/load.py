@@ -6,10 +6,17 @@
 Into an empty table, a file without a repeated key is inserted as it is checked (no copy).
 Otherwise the rows go through `typed_<n>` and are merged: a key seen again replaces the stored
 row (within one file the later row wins), a row identical to the stored one is left as it is.
+
+A streamed file (`streamed`: the rows are read from the file itself, without row numbers) is
+loaded only when nothing above needs the row numbers: an empty table, no blank or bad row, no
+repeated key, a file DuckDB reads whole. Its rows are inserted in the file's order, so their
+row numbers follow from the insert; otherwise `NeedsStaging` is raised and the caller rolls
+back and loads the file again from a staged copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import duckdb
@@ -17,7 +24,15 @@ import duckdb
 from dashboard.contract import CODES, Column, Table, stored_columns
 from dashboard.importer import values
 from dashboard.importer.shapes import Shape, ident, literal
-from dashboard.importer.sources import Refused
+from dashboard.importer.sources import Refused, first_line
+
+# Rows sampled for a streamed file's timestamp forms; a later cell of another form sends the
+# file to the staged path.
+FORM_SAMPLE = 10_000
+
+
+class NeedsStaging(Exception):
+    """A streamed file needs the staged path (its row numbers, or a merge)."""
 
 
 @dataclass
@@ -72,6 +87,33 @@ def load(
     file_id: int,
     file_name: str,
     zone: str,
+    streamed: bool = False,
+) -> Loaded:
+    with unless_unreadable(streamed):
+        return _load(con, n, shape, file_id, file_name, zone, streamed)
+
+
+@contextlib.contextmanager
+def unless_unreadable(streamed: bool):
+    """A read of a streamed file that fails (a malformed line, out of memory) raises
+    NeedsStaging: the staged path reads such a file record by record, or on disk."""
+    if not streamed:
+        yield
+        return
+    try:
+        yield
+    except duckdb.Error as e:
+        raise NeedsStaging(first_line(str(e))) from e
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    n: int,
+    shape: Shape,
+    file_id: int,
+    file_name: str,
+    zone: str,
+    streamed: bool,
 ) -> Loaded:
     table = shape.table
     src = f"src_{n}"
@@ -101,18 +143,31 @@ def load(
     ]
     direct = set(table.key) <= have and _is_empty(con, table.name)
     key = ", ".join(ident(k) for k in table.key)
-    counted = con.execute(
-        "select count(*) filter (where _blank), count(*) filter (where not _blank)"
-        + "".join(
-            f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)" for name in iso
-        )
-        # A hash of the key is a cheap test for repeats; a collision only costs the typed copy.
-        + (f", count(distinct hash({key})) filter (where not _blank)" if direct else "")
-        + f" from {src}"
-    ).fetchall()[0]
-    out.rows_blank, rows = counted[0], counted[1]
-    forms = dict(zip(iso, counted[2 : 2 + len(iso)], strict=True))
-    direct = direct and counted[-1] == rows
+    if streamed:
+        if not direct:
+            raise NeedsStaging("a merge needs the row order")
+        # The forms of a sample; cells of any other form make the rows bad (`off_form`).
+        sampled = con.execute(
+            "select 0"
+            + "".join(f", {values.timestamp_forms_sql(ident(name))}" for name in iso)
+            + f" from (from {src} limit {FORM_SAMPLE}) where not _blank"
+        ).fetchall()[0]
+        forms = {name: (bits or 0) | 1 for name, bits in zip(iso, sampled[1:], strict=True)}
+        rows = con.execute(f"select count(*) from {src}").fetchall()[0][0]
+    else:
+        counted = con.execute(
+            "select count(*) filter (where _blank), count(*) filter (where not _blank)"
+            + "".join(
+                f", {values.timestamp_forms_sql(ident(name))} filter (where not _blank)"
+                for name in iso
+            )
+            # A hash of the key is a cheap test for repeats; a collision only costs the copy.
+            + (f", count(distinct hash({key})) filter (where not _blank)" if direct else "")
+            + f" from {src}"
+        ).fetchall()[0]
+        out.rows_blank, rows = counted[0], counted[1]
+        forms = dict(zip(iso, counted[2 : 2 + len(iso)], strict=True))
+        direct = direct and counted[-1] == rows
 
     parsed, checks, post, final_checks = [], {}, [], []
     reasons: dict[str, str] = {}
@@ -201,6 +256,11 @@ def load(
         )"""
 
     any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
+    off_form = "".join(
+        f" or ({values.timestamp_form_sql(_q('t', name))} & ~{bits}) <> 0"
+        for name, bits in forms.items()
+        if streamed
+    )
 
     def record_rejects(rows: str) -> None:
         """Each bad cell of `rows` (the bad rows) with its reason, in the file's order."""
@@ -217,6 +277,27 @@ def load(
                 [file_id, file_name, shape.source_names.get(name, name)],
             )
         con.execute(f"drop table {bad}")
+
+    if streamed:
+        loaded = con.execute(
+            f"""insert into {table.name} by name {checked(src)}
+            select {select} from checked where not ({any_error}{off_form})"""
+        ).fetchall()[0][0]
+        if loaded != rows:
+            raise NeedsStaging("blank or bad rows: their row numbers are needed")
+        mine = f"(select * from {table.name} where _import_id = {file_id})"
+        distinct = con.execute(f"select count(distinct hash({key})) from {mine}").fetchall()[0][0]
+        if distinct != loaded:
+            raise NeedsStaging("a repeated key: the later row wins")
+        # Inserted in the file's order into an empty table: row = position + 2 (header = 1).
+        con.execute(
+            f"""update {table.name} set _source_row = rowid
+                - (select min(rowid) from {table.name} where _import_id = {file_id}) + 2
+            where _import_id = {file_id}"""
+        )
+        out.rows_loaded = out.rows_inserted = loaded
+        out.notes += _notes(con, src, mine, shape)
+        return out
 
     if direct:
         # An empty table and no repeated key: nothing to merge, so the valid rows go straight

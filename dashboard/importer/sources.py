@@ -60,10 +60,11 @@ class SourceFile:
 class Staged:
     rows_view: str  # view with _pos, _row and the file's columns as text
     columns: list[str]  # the file's column names as read
-    rows: int  # records read (malformed lines not included)
+    rows: int | None  # records read (malformed lines not included); streamed: not yet known
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # row, line, reason
     notes: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the header line's names, as written
+    streamed: bool = False  # rows_view reads the file itself: no _pos and _row (null)
 
 
 def discover(paths: list[Path], workdir: Path) -> list[SourceFile]:
@@ -289,11 +290,15 @@ def stage(
     workdir: Path,
     delimiter: str | None = None,
     encoding: str | None = None,
+    stream: bool = False,
 ) -> Staged:
     """Read one file into `raw_<n>` (all text) and return its row view.
 
     DuckDB reads a well-formed UTF-8 or Latin-1 file directly (fast). Other encodings, files
-    with empty lines and files DuckDB cannot read whole go through `normalise` first."""
+    with empty lines and files DuckDB cannot read whole go through `normalise` first. With
+    `stream`, a file DuckDB reads directly is not copied at all: the row view reads the file
+    each time, without row numbers (`load` then finds them from the insert order, or asks for
+    the copy)."""
     path = source.path
     if path.stat().st_size == 0:
         raise Refused("the file is empty")
@@ -321,11 +326,17 @@ def stage(
     view = f"{raw}_rows"
     duck_encoding = DUCKDB_ENCODINGS.get(encoding)
     if duck_encoding and not sniffed.blank_lines:
+        reader = _read_csv(path, delimiter, duck_encoding)
         try:
-            con.execute(
-                f"create or replace {kind} {table} as select * from "
-                f"{_read_csv(path, delimiter, duck_encoding)}"
-            )
+            if stream:  # a malformed line fails the load, which then asks for the copy
+                columns = [d[0] for d in con.execute(f"select * from {reader} limit 0").description]
+                con.execute(
+                    f"create or replace temp view {view} as select null::bigint as _pos, "
+                    f"null::bigint as _row, * from {reader}"
+                )
+                header = _header(path, encoding, delimiter)
+                return Staged(view, columns, None, [], notes, header, streamed=True)
+            con.execute(f"create or replace {kind} {table} as select * from {reader}")
             columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
             rows = con.execute(f"select count(*) from {table}").fetchone()[0]
             con.execute(
@@ -334,7 +345,7 @@ def stage(
             )
             return Staged(view, columns, rows, [], notes, _header(path, encoding, delimiter))
         except duckdb.OutOfMemoryException as e:
-            raise Refused(f"out of memory while reading the file: {_first_line(str(e))}") from e
+            raise Refused(f"out of memory while reading the file: {first_line(str(e))}") from e
         except duckdb.Error:
             pass  # malformed lines: read record by record below
     normalised, malformed = normalise(path, encoding, delimiter, workdir)
@@ -344,7 +355,7 @@ def stage(
             f"{_read_csv(normalised, ',', 'utf-8')}"
         )
     except duckdb.Error as e:
-        raise Refused(_first_line(str(e))) from e
+        raise Refused(first_line(str(e))) from e
     columns = [
         d[0]
         for d in con.execute(f"select * from {table} limit 0").description
@@ -407,7 +418,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> Staged
             f"select columns(*)::varchar from read_parquet({_literal(str(path))})"
         )
     except duckdb.Error as e:
-        raise Refused(_first_line(str(e))) from e
+        raise Refused(first_line(str(e))) from e
     columns = [d[0] for d in con.execute(f"select * from {raw} limit 0").description]
     rows = con.execute(f"select count(*) from {raw}").fetchone()[0]
     view = f"{raw}_rows"
@@ -418,5 +429,5 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> Staged
     return Staged(view, columns, rows)
 
 
-def _first_line(message: str) -> str:
+def first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else "unreadable file"

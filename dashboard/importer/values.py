@@ -144,19 +144,24 @@ OFFSET_RE = "(Z|[+-]\\d\\d(:?\\d\\d)?)$"
 FORM_PLAIN, FORM_SPACED, FORM_LOCAL = 2, 4, 8  # bits; 1 = empty
 
 
-def timestamp_forms_sql(s: str) -> str:
-    """An aggregate over the column's text `s`: a bit per form seen. PLAIN: an offset and no
-    space before a sign (DuckDB's cast reads it as it is); SPACED: an offset after a space
-    before a sign (Shopify's ` +0200`); LOCAL: no offset. `Z` first: no regexp for it."""
+def timestamp_form_sql(s: str) -> str:
+    """The form of one cell `s` as its bit: 1 = empty; PLAIN: an offset and no space before a
+    sign (DuckDB's cast reads it as it is); SPACED: an offset after a space before a sign
+    (Shopify's ` +0200`); LOCAL: no offset. `Z` first: no regexp for it."""
     offset = (
         f"case when strpos({s}, ' +') > 0 or strpos({s}, ' -') > 0 then {FORM_SPACED} "
         f"else {FORM_PLAIN} end"
     )
     return (
-        f"bit_or(case when {s} is null then 1 when length({s}) <= 10 then {FORM_LOCAL} "
+        f"case when {s} is null then 1 when length({s}) <= 10 then {FORM_LOCAL} "
         f"when suffix({s}, 'Z') then {offset} "
-        f"when regexp_matches({s}, '{OFFSET_RE}') then {offset} else {FORM_LOCAL} end)"
+        f"when regexp_matches({s}, '{OFFSET_RE}') then {offset} else {FORM_LOCAL} end"
     )
+
+
+def timestamp_forms_sql(s: str) -> str:
+    """An aggregate over the column's text `s`: a bit per form seen (`timestamp_form_sql`)."""
+    return f"bit_or({timestamp_form_sql(s)})"
 
 
 def timestamp_sql(s: str, fmt: DateFormat, forms: int | None = None) -> tuple[str, str]:
