@@ -21,9 +21,9 @@ HEADER = "order_id,line_id,ordered_at,sku,qty,unit_price,channel,shipped_at\n"
 def loads(monkeypatch) -> list[str]:
     """How each load went: "streamed", "needs staging: <why>" or "staged"."""
     seen: list[str] = []
-    real = load._load
+    real = load.load
 
-    def spy(con, n, shape, file_id, file_name, zone, streamed):
+    def spy(con, n, shape, file_id, file_name, zone, streamed=False):
         try:
             loaded = real(con, n, shape, file_id, file_name, zone, streamed)
         except load.NeedsStaging as e:
@@ -32,7 +32,7 @@ def loads(monkeypatch) -> list[str]:
         seen.append("streamed" if streamed else "staged")
         return loaded
 
-    monkeypatch.setattr(load, "_load", spy)
+    monkeypatch.setattr(load, "load", spy)
     return seen
 
 
@@ -103,11 +103,11 @@ LINES = [
 @pytest.mark.parametrize(
     ("case", "lines", "why"),
     [
-        ("a bad value", [*LINES, "#4,1,2026-11-05T10:00:00Z,A-4,0,1.00,web,"], "blank or bad"),
-        ("a blank row", [LINES[0], ",,,,,,,", *LINES[1:]], "blank or bad"),
+        ("a bad value", [*LINES, "#4,1,2026-11-05T10:00:00Z,A-4,0,1.00,web,"], "a bad row"),
+        ("a blank row", [LINES[0], ",,,,,,,", *LINES[1:]], "a blank row"),
         ("a repeated key", [*LINES, LINES[1].replace(",2,5.00,", ",3,5.00,")], "repeated key"),
         # past the sampled rows, a time without an offset: a wall time in the store's zone
-        ("a late local time", [*LINES, "#4,1,2026-11-05 10:00,A-4,1,1.00,web,"], "blank or bad"),
+        ("a late local time", [*LINES, "#4,1,2026-11-05 10:00,A-4,1,1.00,web,"], "a bad row"),
         ("a malformed line", [*LINES, '#4,1,2026-11-05T10:00:00Z,"A-4,1,1.00,web,'], None),
     ],
 )

@@ -153,7 +153,6 @@ def _load(
             + f" from (from {src} limit {FORM_SAMPLE}) where not _blank"
         ).fetchall()[0]
         forms = {name: (bits or 0) | 1 for name, bits in zip(iso, sampled[1:], strict=True)}
-        rows = con.execute(f"select count(*) from {src}").fetchall()[0][0]
     else:
         counted = con.execute(
             "select count(*) filter (where _blank), count(*) filter (where not _blank)"
@@ -241,9 +240,15 @@ def _load(
         for name, _ in errors
     )
 
+    # A streamed file stops at its first blank or bad row: without row numbers, such a row
+    # can be neither reported nor skipped (`NeedsStaging`).
+    not_blank = "case when _blank then error('a blank row') else true end"
+    if not streamed:
+        not_blank = "not _blank"
+
     def checked(rows: str) -> str:
         return f"""with parsed as (
-            select _pos, _row, {", ".join(parsed + extras)} from {rows} where not _blank
+            select _pos, _row, {", ".join(parsed + extras)} from {rows} where {not_blank}
         ),
         instants as (
             select *{"".join(", " + p for p in post)} from parsed
@@ -281,10 +286,9 @@ def _load(
     if streamed:
         loaded = con.execute(
             f"""insert into {table.name} by name {checked(src)}
-            select {select} from checked where not ({any_error}{off_form})"""
+            select {select} from checked
+            where case when {any_error}{off_form} then error('a bad row') else true end"""
         ).fetchall()[0][0]
-        if loaded != rows:
-            raise NeedsStaging("blank or bad rows: their row numbers are needed")
         mine = f"(select * from {table.name} where _import_id = {file_id})"
         distinct = con.execute(f"select count(distinct hash({key})) from {mine}").fetchall()[0][0]
         if distinct != loaded:
