@@ -5,13 +5,14 @@ turned off, and compares every stored row, reject and count."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from polars.testing import assert_frame_equal
 from test_import import EXPORTS, counts, query
 
-from dashboard import demo
+from dashboard import demo, importer
 from dashboard.importer import import_paths, load, sources
 
 HEADER = "order_id,line_id,ordered_at,sku,qty,unit_price,channel,shipped_at\n"
@@ -132,3 +133,19 @@ def test_a_second_export_into_a_loaded_table_is_merged_from_the_staged_copy(
     batches = [[overlap / "order_lines_2026-11-16.csv"], [overlap / "order_lines_2026-11-20.csv"]]
     assert_same_as_staged(tmp_path, monkeypatch, batches)
     assert loads[:3] == ["streamed", "needs staging: a merge needs the row order", "staged"]
+
+
+def test_a_connection_that_may_reorder_rows_never_streams(tmp_path, monkeypatch, loads):
+    real = importer.store.writing
+
+    @contextlib.contextmanager
+    def reordering(path):
+        with real(path) as con:
+            con.execute("set preserve_insertion_order = false")
+            yield con
+
+    monkeypatch.setattr(importer.store, "writing", reordering)
+    path = tmp_path / "order_lines.csv"
+    path.write_text(HEADER + "\n".join(LINES) + "\n", encoding="utf-8")
+    assert_same_as_staged(tmp_path, monkeypatch, [[path]])
+    assert loads[:2] == ["needs staging: rows may be inserted out of the file's order", "staged"]

@@ -146,6 +146,8 @@ def _load(
     if streamed:
         if not direct:
             raise NeedsStaging("a merge needs the row order")
+        if not con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]:
+            raise NeedsStaging("rows may be inserted out of the file's order")
         # The forms of a sample; cells of any other form make the rows bad (`off_form`).
         sampled = con.execute(
             "select 0"
