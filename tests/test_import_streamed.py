@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 from test_import import EXPORTS, counts, query
@@ -27,8 +28,8 @@ def loads(monkeypatch) -> list[str]:
     def spy(con, n, shape, file_id, file_name, zone, streamed=False):
         try:
             loaded = real(con, n, shape, file_id, file_name, zone, streamed)
-        except load.NeedsStaging as e:
-            seen.append(f"needs staging: {e}")
+        except (load.NeedsStaging, duckdb.Error) as e:
+            seen.append(f"needs staging: {sources.first_line(str(e))}")
             raise
         seen.append("streamed" if streamed else "staged")
         return loaded

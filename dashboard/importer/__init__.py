@@ -242,7 +242,8 @@ def _import_file(
         def loaded_in_one_transaction(staged, shape) -> load.Loaded:
             con.execute("begin transaction")
             try:
-                loaded = load.load(con, n, shape, file_id, source.name, zone, staged.streamed)
+                with load.unless_unreadable(staged.streamed):
+                    loaded = load.load(con, n, shape, file_id, source.name, zone, staged.streamed)
                 for row, line, reason in staged.malformed:
                     con.execute(
                         "insert into rejects values (?, ?, ?, ?, ?, ?)",

@@ -80,19 +80,6 @@ def check_currency(
     return found[0] if found else None
 
 
-def load(
-    con: duckdb.DuckDBPyConnection,
-    n: int,
-    shape: Shape,
-    file_id: int,
-    file_name: str,
-    zone: str,
-    streamed: bool = False,
-) -> Loaded:
-    with unless_unreadable(streamed):
-        return _load(con, n, shape, file_id, file_name, zone, streamed)
-
-
 @contextlib.contextmanager
 def unless_unreadable(streamed: bool):
     """A read of a streamed file that fails (a malformed line, out of memory) raises
@@ -106,14 +93,14 @@ def unless_unreadable(streamed: bool):
         raise NeedsStaging(first_line(str(e))) from e
 
 
-def _load(
+def load(
     con: duckdb.DuckDBPyConnection,
     n: int,
     shape: Shape,
     file_id: int,
     file_name: str,
     zone: str,
-    streamed: bool,
+    streamed: bool = False,
 ) -> Loaded:
     table = shape.table
     src = f"src_{n}"
