@@ -33,6 +33,11 @@ from dashboard.contract import TABLES, create_table_sql
 
 DEFAULT_DB = Path("data") / "dashboard.duckdb"
 MACROS = Path(__file__).resolve().parent.parent / "queries" / "_filters.sql"
+# Tables derived from the imported ones (store.refresh_derived). shipment_extras is part of the
+# schema (the weekly review reads it); the what-if's tables are optional (the replay reads
+# order_lines without them).
+SHIPMENT_EXTRAS = MACROS.parent / "shipment_extras.sql"
+WHATIF_DERIVED = MACROS.parent / "whatif_derived.sql"
 
 META_SQL = [
     """create table if not exists imports (
@@ -107,7 +112,14 @@ def state_path(path: str | os.PathLike | None = None) -> Path:
 
 def schema_version() -> str:
     """Changes when the tables or macros the code expects change."""
-    text = "\n".join([*map(create_table_sql, TABLES.values()), *META_SQL, MACROS.read_text()])
+    text = "\n".join(
+        [
+            *map(create_table_sql, TABLES.values()),
+            *META_SQL,
+            MACROS.read_text(),
+            SHIPMENT_EXTRAS.read_text(),
+        ]
+    )
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
@@ -118,7 +130,18 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql)
     for statement in statements(MACROS.read_text(encoding="utf-8")):
         con.execute(statement)
+    built = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and table_name = 'shipment_extras'"
+    ).fetchall()[0][0]
+    if not built:  # a new database, or one imported before the table existed
+        _run(con, SHIPMENT_EXTRAS)
     con.execute("insert or replace into dataset values ('schema_version', ?)", [schema_version()])
+
+
+def _run(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    for statement in statements(path.read_text(encoding="utf-8")):
+        con.execute(statement)
 
 
 def statements(sql: str) -> list[str]:
@@ -134,12 +157,12 @@ def statements(sql: str) -> list[str]:
 
 def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the tables derived from the imported ones; the importer calls it last (after
-    the local dates are recomputed for a new time zone): sku_attributes, and the what-if's
-    tables of queries/whatif_derived.sql (created here, not in the schema: a database imported
-    before them lacks them and the replay reads order_lines instead)."""
+    the local dates are recomputed for a new time zone): sku_attributes, shipment_extras, and
+    the what-if's tables of queries/whatif_derived.sql (created here, not in the schema: a
+    database imported before them lacks them and the replay reads order_lines instead)."""
     refresh_sku_attributes(con)
-    for statement in statements((MACROS.parent / "whatif_derived.sql").read_text("utf-8")):
-        con.execute(statement)
+    _run(con, SHIPMENT_EXTRAS)
+    _run(con, WHATIF_DERIVED)
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:

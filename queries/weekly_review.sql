@@ -13,7 +13,8 @@
 --   contacts_per_backordered_order = contacts / backordered orders resolved in the week.
 --   Counts beside each rate; empty denominators give null.
 -- Parameters: $from_date (Monday of W), $as_of; filters $channels, $suppliers, $families, $skus.
--- Inputs: order_lines, inbound, shipments, contacts; sku_attributes for filters.
+-- Inputs: order_lines, inbound, shipment_extras (from shipments), contacts; sku_attributes
+--   for filters.
 -- Performance: only the lines any of the 13 weeks can count are read (see
 --   backordered_lines), so the review costs about one single-week metric, not 13 x 7.
 
@@ -181,71 +182,44 @@ received_counts as (
     group by week_start
 ),
 
--- shipments shipped in the weeks (a scan that skips row groups by shipped_date)
-week_shipments as (
+-- extra shipments shipped in the weeks: shipment_extras holds every shipment of an order
+-- after its first by (shipped_at, shipment_id), ranked over the order's whole history at
+-- import (a scan that skips row groups by shipped_date)
+week_extra_shipments as (
     select
         order_id,
-        shipment_id,
-        shipped_at,
         shipped_date,
-        shipping_cost + coalesce(handling_cost, 0) as shipment_cost
-    from shipments
+        shipment_cost
+    from shipment_extras
     where
         shipped_date >= cast($from_date as date) - 84
         and shipped_date < cast($from_date as date) + 7
 ),
 
--- their orders with a backordered line (of any date) the filters keep
-backordered_shipment_orders as (
-    select distinct lines.order_id
+-- the range of their order ids: lets the scan of order lines below skip row groups
+week_extra_bounds as (
+    select
+        min(order_id) as first_order_id,
+        max(order_id) as last_order_id
+    from week_extra_shipments
+),
+
+-- the order ids of backordered lines (of any date) the filters keep, in that range
+backordered_line_orders as (
+    select lines.order_id
     from filtered_lines($channels, $suppliers, $families, $skus) as lines
     where
         lines.backordered_qty > 0
-        and lines.order_id in (select week_shipments.order_id from week_shipments)
-),
-
-backordered_week_shipments as (
-    select *
-    from week_shipments
-    where
-        order_id in (
-            select backordered_shipment_orders.order_id from backordered_shipment_orders
-        )
-),
-
--- orders shipped before the first week: their first shipment is not in the weeks
-earlier_shipped_orders as (
-    select distinct shipments.order_id
-    from shipments
-    where
-        shipments.shipped_date < cast($from_date as date) - 84
-        and shipments.order_id in (
-            select backordered_shipment_orders.order_id from backordered_shipment_orders
-        )
-),
-
--- the others' first shipment by (shipped_at, shipment_id), in the weeks; every other
--- shipment is extra
-first_shipments as (
-    select
-        order_id,
-        arg_min(shipment_id, (shipped_at, shipment_id)) as first_shipment_id
-    from backordered_week_shipments
-    where
-        order_id not in (select earlier_shipped_orders.order_id from earlier_shipped_orders)
-    group by order_id
+        and lines.order_id >= (select week_extra_bounds.first_order_id from week_extra_bounds)
+        and lines.order_id <= (select week_extra_bounds.last_order_id from week_extra_bounds)
 ),
 
 split_costs as (
     select
-        cast(date_trunc('week', backordered_week_shipments.shipped_date) as date) as week_start,
-        sum(backordered_week_shipments.shipment_cost) as backorder_split_cost
-    from backordered_week_shipments
-    left join first_shipments
-        on backordered_week_shipments.order_id = first_shipments.order_id
-    where
-        first_shipments.first_shipment_id is null
-        or backordered_week_shipments.shipment_id != first_shipments.first_shipment_id
+        cast(date_trunc('week', shipped_date) as date) as week_start,
+        sum(shipment_cost) as backorder_split_cost
+    from week_extra_shipments
+    where order_id in (select backordered_line_orders.order_id from backordered_line_orders)
     group by week_start
 ),
 

@@ -1,0 +1,36 @@
+-- shipment_extras: every shipment of an order after its first, for the weekly review's split
+-- cost (queries/weekly_review.sql).
+-- Grain: one row per extra shipment: an order's shipments with a shipped_at, ranked by
+--   (shipped_at, shipment_id), every one after the first. shipment_cost = shipping_cost +
+--   coalesce(handling_cost, 0).
+-- Exact for every as-of day: a shipment's rank over the order's whole history is its rank
+--   among the shipments shipped by any day on or after its own, and later shipments never
+--   change it. Shipments without a shipped_at never count.
+-- Rebuilt from shipments by store.refresh_derived at every import (after the local dates are
+--   recomputed for a new time zone), and built by the schema upgrade of a database imported
+--   before it existed. Sorted by shipped_date so a scan of some weeks skips the other row
+--   groups.
+-- Parameters: none. Inputs: shipments.
+
+create or replace table shipment_extras as
+with numbered as (
+    select
+        order_id,
+        shipment_id,
+        shipped_date,
+        shipping_cost + coalesce(handling_cost, 0) as shipment_cost,
+        row_number() over (
+            partition by order_id order by shipped_at, shipment_id
+        ) as shipment_number
+    from shipments
+    where shipped_at is not null
+)
+
+select
+    order_id,
+    shipment_id,
+    shipped_date,
+    shipment_cost
+from numbered
+where shipment_number > 1
+order by shipped_date, order_id
