@@ -12,6 +12,8 @@ from polars.testing import assert_series_equal
 from dashboard.metrics import split_shipment_cost, weekly_review
 from dashboard.params import Filters, Period
 
+from .test_weekly_review import shipment
+
 W47 = Period.week("2026-W47")  # 2026-11-16 .. 2026-11-22; the weeks start with W35 (Aug 24)
 
 LINE_COLUMNS = (
@@ -40,16 +42,6 @@ def line(order_id, ordered_at, backordered_qty, channel="web", **extra):
         **extra,
     )
     return row
-
-
-def shipment(shipment_id, order_id, shipped_at, shipping_cost, handling_cost=None):
-    return {
-        "shipment_id": shipment_id,
-        "order_id": order_id,
-        "shipped_at": shipped_at,
-        "shipping_cost": shipping_cost,
-        "handling_cost": handling_cost,
-    }
 
 
 TABLES = {
