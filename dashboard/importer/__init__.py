@@ -239,10 +239,12 @@ def _import_file(
             con.execute(f"create or replace temp {kind} src_{n} as {shape.sql}")
             return staged, shape
 
-        def loaded_in_one_transaction(staged, shape) -> load.Loaded:
+        def loaded_in_one_transaction(staged, shape) -> tuple[str | None, load.Loaded]:
+            """(the file's currency, what was loaded)."""
             con.execute("begin transaction")
             try:
                 with load.unless_unreadable(staged.streamed):
+                    found_currency = load.check_currency(con, f"src_{n}", shape, currency)
                     loaded = load.load(con, n, shape, file_id, source.name, zone, staged.streamed)
                 for row, line, reason in staged.malformed:
                     con.execute(
@@ -253,19 +255,16 @@ def _import_file(
             except BaseException:
                 con.execute("rollback")
                 raise
-            return loaded
+            return found_currency, loaded
 
         # First straight from the file; a file that needs its row numbers (blank or bad
         # rows, a repeated key, a merge) is then loaded from a staged copy.
         staged, shape = staged_and_shaped(stream=True)
         try:
-            with load.unless_unreadable(staged.streamed):
-                found_currency = load.check_currency(con, f"src_{n}", shape, currency)
-            loaded = loaded_in_one_transaction(staged, shape)
+            found_currency, loaded = loaded_in_one_transaction(staged, shape)
         except load.NeedsStaging:
             staged, shape = staged_and_shaped(stream=False)
-            found_currency = load.check_currency(con, f"src_{n}", shape, currency)
-            loaded = loaded_in_one_transaction(staged, shape)
+            found_currency, loaded = loaded_in_one_transaction(staged, shape)
         f.notes += staged.notes
         f.columns = shape.carried
         if shape.kind != "shopify":

@@ -272,13 +272,13 @@ def load(
             )
         con.execute(f"drop table {bad}")
 
+    mine = f"(select * from {table.name} where _import_id = {file_id})"  # the rows inserted
     if streamed:
         loaded = con.execute(
             f"""insert into {table.name} by name {checked(src)}
             select {select} from checked
             where case when {any_error}{off_form} then error('a bad row') else true end"""
         ).fetchall()[0][0]
-        mine = f"(select * from {table.name} where _import_id = {file_id})"
         distinct = con.execute(f"select count(distinct hash({key})) from {mine}").fetchall()[0][0]
         if distinct != loaded:
             raise NeedsStaging("a repeated key: the later row wins")
@@ -301,7 +301,6 @@ def load(
             select {select} from checked where not ({any_error})"""
         ).fetchone()[0]
         out.rows_rejected = rows - out.rows_loaded
-        mine = f"(select * from {table.name} where _import_id = {file_id})"
         if out.rows_rejected:
             record_rejects(f"(from {src} as s anti join {mine} as k on s._row = k._source_row)")
         out.rows_inserted = out.rows_loaded
