@@ -1,0 +1,118 @@
+"""What-if page update in chromium: a changed cap until the page is redrawn.
+
+    uv run python benchmarks/whatif_page.py [--db benchmarks/data/1M/dashboard.duckdb]
+        [--repeat 7]
+
+Opens the what-if page on a scenario with a default cap (in the URL, as a saved link would),
+waits until it is drawn, then clicks the default cap's "-" button `repeat` times. Each click
+gives a cap never tried before on this server, so the replay's walk and the scenario figures
+are computed afresh (the features, events and baseline figures stay cached, as they do for a
+planner moving a control). Timed from the click: until the blocked-lines card shows its new value (the replay's
+outcome, drawn before the figures under the scenario) and until the whole page is idle again
+(script finished, nothing stale, no skeleton). Then it clicks "+" as many times: caps already tried, whose figures are cached, so what
+remains is the page's own cost (the script's rerun, sending and drawing it). Prints each time,
+both medians, and the blocked lines shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.app_paint import IDLE, TIMEOUT_S  # noqa: E402
+from dashboard.serve import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from dashboard.whatif import Rule, Scenario  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+START_CAP = 40
+STEP_DOWN = '[data-testid="stNumberInputStepDown"]'
+STEP_UP = '[data-testid="stNumberInputStepUp"]'
+BLOCKED = '[data-testid="stMetric"]:has-text("Blocked lines / units") [data-testid="stMetricValue"]'
+STATE = f"""() => {{
+  const app = document.querySelector('[data-testid="stApp"]');
+  const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
+    .find(m => m.innerText.includes('Blocked lines / units'));
+  const value = card && card.querySelector('[data-testid="stMetricValue"]');
+  return [
+    value ? value.innerText : null,
+    app.getAttribute('data-test-script-state') === 'running',
+    !!document.querySelector('[data-stale="true"]'),
+    ({IDLE})(),
+  ];
+}}"""
+
+
+def scenario() -> Scenario:
+    """A supplier-slip rule and a default cap; the window is the data's last full quarter."""
+    return Scenario(supplier_slip=Rule(True, 5.0), cap_default=START_CAP)
+
+
+def wait_idle(page) -> None:
+    page.wait_for_function(IDLE, timeout=TIMEOUT_S * 1000, polling=20)
+
+
+def watch(page, before: str, clicked: float) -> tuple[float, float]:
+    """Poll the page after a click: seconds until the blocked-lines card shows another value
+    (the replay's outcome is redrawn) and until the app is idle again after a rerun."""
+    outcome = None
+    rerun = False
+    while time.perf_counter() - clicked < TIMEOUT_S:
+        blocked, running, stale, idle = page.evaluate(STATE)
+        now = time.perf_counter() - clicked
+        rerun = rerun or running or stale
+        if outcome is None and blocked not in (None, before):
+            outcome = now
+        if rerun and idle:
+            return (now if outcome is None else outcome), now
+    raise TimeoutError("the page did not finish its rerun")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=str(ROOT / "benchmarks/data/1M/dashboard.duckdb"))
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    query = urllib.parse.urlencode({"scenario": scenario().to_json()})
+    with sync_playwright() as p, serve(Path(args.db), timeout=TIMEOUT_S) as server:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        started = time.perf_counter()
+        page.goto(f"{server.url}/whatif?{query}", timeout=TIMEOUT_S * 1000)
+        page.locator(BLOCKED).wait_for(timeout=TIMEOUT_S * 1000)
+        wait_idle(page)
+        print(f"first draw of the page: {time.perf_counter() - started:.2f} s", flush=True)
+        times = {"new": [], "seen": [], "new outcome": [], "seen outcome": []}
+        for i in range(2 * args.repeat):
+            kind, button = ("new", STEP_DOWN) if i < args.repeat else ("seen", STEP_UP)
+            before = page.locator(BLOCKED).inner_text()
+            clicked = time.perf_counter()
+            page.locator(button).first.click()
+            outcome, idle = watch(page, before, clicked)
+            times[kind].append(idle)
+            times[f"{kind} outcome"].append(outcome)
+            print(
+                f"  {kind} cap: outcome {outcome * 1000:6.0f} ms, whole page {idle * 1000:6.0f} "
+                f"ms  (blocked {before} -> {page.locator(BLOCKED).inner_text()})",
+                flush=True,
+            )
+        page.screenshot(path=str(ROOT / "benchmarks/out/whatif_page.png"), full_page=True)
+        browser.close()
+    for kind, label in (("new", "a cap not tried before"), ("seen", "a cap tried before")):
+        print(
+            f"{label} (median of {args.repeat}): outcome cards "
+            f"{statistics.median(times[f'{kind} outcome']) * 1000:.0f} ms, whole page "
+            f"{statistics.median(times[kind]) * 1000:.0f} ms",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
