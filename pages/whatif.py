@@ -225,7 +225,8 @@ with results:
     st.info(whatif.CAVEAT, icon=":material/info:")
 
     totals = whatif.outcome_by_status(result)
-    cards = st.columns(4)
+    # two cards a row: four side by side in this column cut the values short
+    cards = [*st.columns(2), *st.columns(2)]
     cards[0].metric(
         "Accepted backordered lines",
         ui.fmt(totals["accepted"]["lines"], "count"),
@@ -256,11 +257,12 @@ with results:
     figures = scenario_figures(db_file, version, result.blocked_key, conf, result)
 
     st.markdown("**Figures under the scenario** (history without the blocked lines)")
-    headline_cards = st.columns(3)
     units = {"rate": "pct", "count": "count", "number": "number", "money": "money"}
     for index, row in enumerate(whatif.headlines(baseline, figures).iter_rows(named=True)):
+        if index % 2 == 0:
+            headline_cards = st.columns(2)
         unit = units[row["kind"]]
-        headline_cards[index % 3].metric(
+        headline_cards[index % 2].metric(
             row["figure"],
             ui.fmt(row["unavailable"] or row["scenario"], unit, conf.currency),
             delta=ui.fmt_change(row["delta"], "pct" if unit == "pct" else unit, conf.currency),
