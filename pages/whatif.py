@@ -28,9 +28,11 @@ def baseline_figures(path: str, version, from_date: date, to_date: date, conf: S
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def scenario_figures(path: str, version, blocked_key: str, conf: Settings, _result):
+def scenario_figures(
+    path: str, version, blocked_key: str, conf: Settings, names: tuple[str, ...], _result
+):
     """Keyed by the blocked lines: a change that blocks the same lines reuses the figures."""
-    return whatif.scenario_figures(ui.connection(), _result, conf)
+    return whatif.scenario_figures(ui.connection(), _result, conf, names)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -251,10 +253,11 @@ with results:
         help="Blocked revenue x (1 - recapture share)",
         border=True,
     )
-    ui.chart(charts.outcome_chart(whatif.outcome(result)), key="whatif_outcome")
 
     baseline = baseline_figures(db_file, version, period.from_date, period.to_date, conf)
-    figures = scenario_figures(db_file, version, result.blocked_key, conf, result)
+    figures = scenario_figures(
+        db_file, version, result.blocked_key, conf, whatif.HEADLINE_METRICS, result
+    )
 
     st.markdown("**Figures under the scenario** (history without the blocked lines)")
     units = {"rate": "pct", "count": "count", "number": "number", "money": "money"}
@@ -285,43 +288,70 @@ with results:
         "not within 30 days" if reached is None else f"{reached} days",
         border=True,
     )
-    ui.chart(
-        charts.buffer_chart(curve, target, scenario.promise_buffer_days, reached),
-        key="whatif_buffer",
-    )
-    ui.chart(
-        charts.age_chart(
-            whatif.age_profile(baseline["backorder_age"], figures["backorder_age"]),
-            period.as_of,
-        ),
-        key="whatif_age",
-    )
 
-    st.markdown("**Channel SLA** (recorded vs scenario, as of the window's last day)")
-    sla = whatif.side_by_side(
-        baseline["channel_sla"],
-        figures["channel_sla"],
-        "channel",
-        ["late_shipment_rate", "seller_cancel_rate"],
-    )
-    if sla.is_empty():
-        st.info("Channel SLA is unavailable for this data.")
-    else:
-        st.dataframe(sla, hide_index=True, width="stretch", placeholder="")
-
-    st.markdown("**SKUs whose rule changes** against the rules recorded in skus")
+    # Only the open tab is computed and drawn: a slider move redraws one chart, not four.
     changed = whatif.changed_skus(result)
-    st.dataframe(changed, hide_index=True, width="stretch", height=240, placeholder="")
-    st.download_button(
-        f"Download {changed.height:,} skus in the skus layout (CSV)",
-        data=ui.to_csv(whatif.skus_upload(changed)),
-        file_name=f"skus_whatif_{period.from_date}_{period.to_date}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="whatif_skus_csv",
+    tabs = ui.lazy_tabs(
+        [
+            "Promise buffer",
+            "Age profile",
+            "Accepted vs blocked",
+            "Channel SLA",
+            f"SKUs whose rule changes ({changed.height:,})",
+            "Per-sku features",
+        ],
+        key="whatif_tab",
     )
-    with st.expander("Per-sku features and rule results"):
-        st.dataframe(result.skus, hide_index=True, width="stretch", height=300, placeholder="")
+    if tabs[0].open:
+        with tabs[0]:
+            ui.chart(
+                charts.buffer_chart(curve, target, scenario.promise_buffer_days, reached),
+                key="whatif_buffer",
+            )
+    if tabs[1].open:
+        with tabs[1]:
+            ui.chart(
+                charts.age_chart(
+                    whatif.age_profile(baseline["backorder_age"], figures["backorder_age"]),
+                    period.as_of,
+                ),
+                key="whatif_age",
+            )
+    if tabs[2].open:
+        with tabs[2]:
+            ui.chart(charts.outcome_chart(whatif.outcome(result)), key="whatif_outcome")
+    if tabs[3].open:
+        with tabs[3]:
+            st.caption("Recorded vs scenario, as of the window's last day.")
+            sla_figures = scenario_figures(
+                db_file, version, result.blocked_key, conf, ("channel_sla",), result
+            )
+            sla = whatif.side_by_side(
+                baseline["channel_sla"],
+                sla_figures["channel_sla"],
+                "channel",
+                ["late_shipment_rate", "seller_cancel_rate"],
+            )
+            if sla.is_empty():
+                st.info("Channel SLA is unavailable for this data.")
+            else:
+                st.dataframe(sla, hide_index=True, width="stretch", placeholder="")
+    if tabs[4].open:
+        with tabs[4]:
+            st.caption("Against the rules recorded in skus.")
+            st.dataframe(changed, hide_index=True, width="stretch", height=240, placeholder="")
+            st.download_button(
+                f"Download {changed.height:,} skus in the skus layout (CSV)",
+                data=ui.to_csv(whatif.skus_upload(changed)),
+                file_name=f"skus_whatif_{period.from_date}_{period.to_date}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key="whatif_skus_csv",
+            )
+    if tabs[5].open:
+        with tabs[5]:
+            st.caption("Each sku's features over the feature window and its rule results.")
+            st.dataframe(result.skus, hide_index=True, width="stretch", height=300, placeholder="")
 
     st.subheader("Saved scenarios")
     saved = whatif.listed(ui.db())

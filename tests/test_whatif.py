@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 from dashboard import whatif
 from dashboard.params import Period
 from dashboard.whatif import Rule, Scenario
+from dashboard.whatif.figures import FIGURE_METRICS
 from dashboard.whatif.replay import database_path, events_from_lines
 
 Q3 = {"from_date": date(2026, 7, 1), "to_date": date(2026, 10, 1)}
@@ -685,12 +686,47 @@ def test_page_starts_from_a_scenario_in_the_url(make_db, monkeypatch):
     assert metric_value(at, "Blocked revenue") == "$50"
 
 
+def open_tab(at, title: str) -> None:
+    """Open the results tab named `title` (its label without the count), as a click does."""
+    at.session_state["whatif_tab"] = title
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
 def test_page_tables_show_missing_values_as_blanks(make_db, monkeypatch):
     url = '{"from_date":"2026-07-01","to_date":"2026-10-01"}'
     at = page_test(make_db, monkeypatch, url)
     assert not at.exception
-    tables = [frame for frame in at.dataframe if frame.editing_mode == "read_only"]
+    tables = []
+    for title in ("Channel SLA", "SKUs whose rule changes", "Per-sku features"):
+        open_tab(at, title)
+        tables += [frame for frame in at.dataframe if frame.editing_mode == "read_only"]
     # The per-sku features have unknown (null) features here: no inbound history.
     assert len(tables) >= 2
     assert all(frame.proto.HasField("placeholder") for frame in tables)
     assert {frame.proto.placeholder for frame in tables} == {""}
+
+
+def test_page_draws_and_computes_only_the_open_tab(make_db, monkeypatch):
+    computed = []
+    real = whatif.scenario_figures
+
+    def spy(con, result, settings=None, names=FIGURE_METRICS):
+        computed.append(names)
+        return real(con, result, settings, names)
+
+    monkeypatch.setattr(whatif, "scenario_figures", spy)
+    url = '{"cap_default":2,"from_date":"2026-07-01","to_date":"2026-10-01"}'
+    at = page_test(make_db, monkeypatch, url)
+    assert not at.exception
+    # The promise buffer's chart only; channel SLA under the scenario is not computed.
+    assert len(at.get("plotly_chart")) == 1
+    assert computed == [whatif.HEADLINE_METRICS]
+    open_tab(at, "Channel SLA")
+    assert len(at.get("plotly_chart")) == 0
+    assert computed == [whatif.HEADLINE_METRICS, ("channel_sla",)]
+    # No order of this history is judged by the SLA windows as of the window's last day.
+    assert "Channel SLA is unavailable for this data." in [i.value for i in at.info]
+    open_tab(at, "Accepted vs blocked")
+    assert len(at.get("plotly_chart")) == 1
+    assert computed == [whatif.HEADLINE_METRICS, ("channel_sla",)]  # cached

@@ -14,6 +14,7 @@ See docs/whatif.md for the rules and the decisions where the spec is silent.
 from dashboard.whatif.compare import compare, summary
 from dashboard.whatif.figures import (
     CAVEAT,
+    HEADLINE_METRICS,
     HEADLINES,
     age_profile,
     buffer_curve,
@@ -56,6 +57,7 @@ from dashboard.whatif.scenario import (
 
 __all__ = [
     "CAVEAT",
+    "HEADLINE_METRICS",
     "HEADLINES",
     "RULES",
     "Events",

@@ -7,6 +7,7 @@ import polars as pl
 
 from dashboard.params import Settings
 from dashboard.whatif.figures import (
+    HEADLINE_METRICS,
     HEADLINES,
     headline_value,
     hit_rate_at,
@@ -22,8 +23,10 @@ def summary(
     figures: dict[str, pl.DataFrame] | None = None,
     settings: Settings | None = None,
 ) -> pl.DataFrame:
-    """One row per figure (figure, value) of one replay; `figures` = its scenario_figures."""
-    figures = figures if figures is not None else scenario_figures(con, result, settings)
+    """One row per figure (figure, value) of one replay; `figures` = its scenario_figures
+    (at least HEADLINE_METRICS)."""
+    if figures is None:
+        figures = scenario_figures(con, result, settings, HEADLINE_METRICS)
     totals = {row["status"]: row for row in outcome(result).iter_rows(named=True)}
     values: list[tuple[str, float | None]] = [
         ("Eligible skus", float(result.skus["eligible"].sum())),

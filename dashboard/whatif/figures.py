@@ -59,6 +59,10 @@ HEADLINES = (
 )
 
 
+# The metrics the headline figures need (channel_sla only feeds its own table).
+HEADLINE_METRICS = tuple(dict.fromkeys(headline.metric for headline in HEADLINES))
+
+
 def scenario_connection(
     con: duckdb.DuckDBPyConnection, blocked: pl.DataFrame
 ) -> duckdb.DuckDBPyConnection:
@@ -85,11 +89,14 @@ def scenario_connection(
 
 
 def metric_figures(
-    con: duckdb.DuckDBPyConnection, period: Period, settings: Settings | None = None
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    settings: Settings | None = None,
+    names: tuple[str, ...] = FIGURE_METRICS,
 ) -> dict[str, pl.DataFrame]:
-    """Each metric of FIGURE_METRICS over the period (as of its last day)."""
+    """Each metric of `names` (default FIGURE_METRICS) over the period (as of its last day)."""
     out = {}
-    for name in FIGURE_METRICS:
+    for name in names:
         fn = metrics.REGISTRY.get(name)
         if fn is None:
             out[name] = pl.DataFrame({"unavailable": [f"needs the {name} metric (not built yet)"]})
@@ -99,12 +106,15 @@ def metric_figures(
 
 
 def scenario_figures(
-    con: duckdb.DuckDBPyConnection, result: ReplayResult, settings: Settings | None = None
+    con: duckdb.DuckDBPyConnection,
+    result: ReplayResult,
+    settings: Settings | None = None,
+    names: tuple[str, ...] = FIGURE_METRICS,
 ) -> dict[str, pl.DataFrame]:
-    """The metric figures on the history with the replay's blocked lines removed, plus the
-    promise-buffer curve (key `buffer_curve`)."""
+    """The metric figures of `names` (default FIGURE_METRICS) on the history with the
+    replay's blocked lines removed, plus the promise-buffer curve (key `buffer_curve`)."""
     with scenario_connection(con, result.blocked) as scenario:
-        out = metric_figures(scenario, result.period, settings)
+        out = metric_figures(scenario, result.period, settings, names)
         out["buffer_curve"] = buffer_curve(scenario, result.period)
     return out
 
