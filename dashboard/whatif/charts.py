@@ -77,10 +77,14 @@ def buffer_chart(
         line_dash="dot",
         line_color=RECORDED,
         annotation_text=f"scenario {buffer_days} d",
+        annotation_position="bottom right",  # clear of the target line and the curve's top
     )
     if reached is not None:
         fig.add_vline(
-            x=reached, line_color=BLOCKED, annotation_text=f"reaches target at {reached} d"
+            x=reached,
+            line_color=BLOCKED,
+            annotation_text=f"reaches target at {reached} d",
+            annotation_position="bottom right",
         )
     fig.update_layout(
         xaxis_title="Promise = supplier ETA + buffer (days)",
