@@ -42,12 +42,14 @@ if ui.usable(review, f"No data in the 13 weeks to {view.week.label}."):
             },
             "pct",
             "Promise hit rate and supplier on-time rate by week",
+            y_title="Rate",  # the legend names the two lines; a long axis title ran into the title
         ),
         key="promise_trend",
     )
 
 st.header("Misses by days late", divider="gray")
-misses = tables.breakdown(promise, "days_late")
+# every row here is a miss: its hits (0) and hit rate (0%) say nothing
+misses = tables.breakdown(promise, "days_late").drop("count_hits", "hit_rate", strict=False)
 if ui.usable(misses, f"No missed promises in {period.label}."):
     ui.chart(charts.misses_chart(misses, period))
     ui.table(misses, "promise_misses_by_days_late", link_orders=False)
