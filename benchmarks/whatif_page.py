@@ -7,7 +7,7 @@ Opens the what-if page on a scenario with a default cap (in the URL, as a saved 
 waits until it is drawn, then clicks the default cap's "-" button `repeat` times. Each click
 gives a cap never tried before on this server, so the replay's walk and the scenario figures
 are computed afresh (the features, events and baseline figures stay cached, as they do for a
-planner moving a control). Timed from the click: until the blocked-lines card shows its new value (the replay's
+planner moving a control). Timed in the page's own clock from the click event: until the blocked-lines card shows its new value (the replay's
 outcome, drawn before the figures under the scenario) and until the whole page is idle again
 (script finished, nothing stale, no skeleton). Then it clicks "+" as many times: caps already tried, whose figures are cached, so what
 remains is the page's own cost (the script's rerun, sending and drawing it). Prints each time,
@@ -34,17 +34,37 @@ START_CAP = 40
 STEP_DOWN = '[data-testid="stNumberInputStepDown"]'
 STEP_UP = '[data-testid="stNumberInputStepUp"]'
 BLOCKED = '[data-testid="stMetric"]:has-text("Blocked lines / units") [data-testid="stMetricValue"]'
-STATE = f"""() => {{
-  const app = document.querySelector('[data-testid="stApp"]');
-  const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
-    .find(m => m.innerText.includes('Blocked lines / units'));
-  const value = card && card.querySelector('[data-testid="stMetricValue"]');
-  return [
-    value ? value.innerText : null,
-    app.getAttribute('data-test-script-state') === 'running',
-    !!document.querySelector('[data-stale="true"]'),
-    ({IDLE})(),
-  ];
+# Installed before each click: the page's own clock (performance.now) at the click event and
+# when the outcome card changes and the app is idle again, checked every 5 ms in the page, so
+# neither Playwright's click (its actionability checks) nor a round trip per poll is timed.
+TRACK = f"""() => {{
+  const state = () => {{
+    const app = document.querySelector('[data-testid="stApp"]');
+    const card = [...document.querySelectorAll('[data-testid="stMetric"]')]
+      .find(m => m.innerText.includes('Blocked lines / units'));
+    const value = card && card.querySelector('[data-testid="stMetricValue"]');
+    return [
+      value ? value.innerText : null,
+      app.getAttribute('data-test-script-state') === 'running',
+      !!document.querySelector('[data-stale="true"]'),
+      ({IDLE})(),
+    ];
+  }};
+  const t = {{ clicked: null, outcome: null, idle: null, rerun: false, before: state()[0] }};
+  window.__whatif = t;
+  document.addEventListener('click', () => {{ t.clicked = performance.now(); }},
+                            {{ capture: true, once: true }});
+  const tick = () => {{
+    if (t.clicked !== null) {{
+      const [blocked, running, stale, idle] = state();
+      const now = performance.now();
+      t.rerun = t.rerun || running || stale;
+      if (t.outcome === null && blocked !== null && blocked !== t.before) t.outcome = now;
+      if (t.rerun && idle) {{ t.idle = now; return; }}
+    }}
+    setTimeout(tick, 5);
+  }};
+  tick();
 }}"""
 
 
@@ -57,20 +77,18 @@ def wait_idle(page) -> None:
     page.wait_for_function(IDLE, timeout=TIMEOUT_S * 1000, polling=20)
 
 
-def watch(page, before: str, clicked: float) -> tuple[float, float]:
-    """Poll the page after a click: seconds until the blocked-lines card shows another value
-    (the replay's outcome is redrawn) and until the app is idle again after a rerun."""
-    outcome = None
-    rerun = False
-    while time.perf_counter() - clicked < TIMEOUT_S:
-        blocked, running, stale, idle = page.evaluate(STATE)
-        now = time.perf_counter() - clicked
-        rerun = rerun or running or stale
-        if outcome is None and blocked not in (None, before):
-            outcome = now
-        if rerun and idle:
-            return (now if outcome is None else outcome), now
-    raise TimeoutError("the page did not finish its rerun")
+def click_and_watch(page, button: str) -> tuple[float, float]:
+    """Click `button`; seconds from the click event until the blocked-lines card shows another
+    value (the replay's outcome is redrawn; the idle time when it does not change) and until
+    the app is idle again after the rerun."""
+    page.evaluate(TRACK)
+    page.locator(button).first.click()
+    page.wait_for_function(
+        "() => window.__whatif.idle !== null", timeout=TIMEOUT_S * 1000, polling=20
+    )
+    t = page.evaluate("() => window.__whatif")
+    outcome = t["outcome"] if t["outcome"] is not None else t["idle"]
+    return (outcome - t["clicked"]) / 1000, (t["idle"] - t["clicked"]) / 1000
 
 
 def main() -> None:
@@ -93,9 +111,7 @@ def main() -> None:
         for i in range(2 * args.repeat):
             kind, button = ("new", STEP_DOWN) if i < args.repeat else ("seen", STEP_UP)
             before = page.locator(BLOCKED).inner_text()
-            clicked = time.perf_counter()
-            page.locator(button).first.click()
-            outcome, idle = watch(page, before, clicked)
+            outcome, idle = click_and_watch(page, button)
             times[kind].append(idle)
             times[f"{kind} outcome"].append(outcome)
             print(
