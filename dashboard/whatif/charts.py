@@ -65,7 +65,8 @@ def _marker(axis: str, at: float, colour: str, dash: str | None, text: str) -> t
         f"{other}1": 1,
         "line": {"color": colour, **({"dash": dash} if dash else {})},
     }
-    # vertical: at the foot of the line, clear of the curve's top and the target line
+    # a vertical line's label at its foot (clear of the curve's top and the target line), a
+    # horizontal line's at its right end
     label = {
         "text": text,
         "showarrow": False,
