@@ -227,29 +227,39 @@ with results:
     st.info(whatif.CAVEAT, icon=":material/info:")
 
     totals = whatif.outcome_by_status(result)
+    accepted, blocked, recorded = totals["accepted"], totals["blocked"], totals["recorded"]
     # two cards a row: four side by side in this column cut the values short
-    cards = [*st.columns(2), *st.columns(2)]
+    cards = [*st.columns(2), *st.columns(2), *st.columns(2)]
     cards[0].metric(
-        "Accepted backordered lines",
-        ui.fmt(totals["accepted"]["lines"], "count"),
-        delta=ui.fmt_change(totals["accepted"]["lines"] - totals["recorded"]["lines"], "count"),
-        delta_description=f"recorded {ui.fmt(totals['recorded']['lines'], 'count')}",
+        "Accepted lines / units",
+        f"{ui.fmt(accepted['lines'], 'count')} / {ui.fmt(accepted['units'], 'count')}",
+        delta=ui.fmt_change(accepted["lines"] - recorded["lines"], "count"),
+        delta_description=f"lines; recorded {ui.fmt(recorded['lines'], 'count')} / "
+        f"{ui.fmt(recorded['units'], 'count')}",
         border=True,
     )
     cards[1].metric(
         "Blocked lines / units",
-        f"{ui.fmt(totals['blocked']['lines'], 'count')} / "
-        f"{ui.fmt(totals['blocked']['units'], 'count')}",
+        f"{ui.fmt(blocked['lines'], 'count')} / {ui.fmt(blocked['units'], 'count')}",
         border=True,
     )
     cards[2].metric(
-        "Blocked revenue",
-        ui.fmt(totals["blocked"]["revenue"], "money", conf.currency),
+        "Accepted revenue",
+        ui.fmt(accepted["revenue"], "money", conf.currency),
+        delta=ui.fmt_change(
+            (accepted["revenue"] or 0) - (recorded["revenue"] or 0), "money", conf.currency
+        ),
+        delta_description=f"recorded {ui.fmt(recorded['revenue'], 'money', conf.currency)}",
         border=True,
     )
     cards[3].metric(
+        "Blocked revenue",
+        ui.fmt(blocked["revenue"], "money", conf.currency),
+        border=True,
+    )
+    cards[4].metric(
         "Blocked revenue at risk",
-        ui.fmt(totals["blocked"]["revenue_at_risk"], "money", conf.currency),
+        ui.fmt(blocked["revenue_at_risk"], "money", conf.currency),
         help="Blocked revenue x (1 - recapture share)",
         border=True,
     )

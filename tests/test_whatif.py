@@ -461,6 +461,30 @@ def test_saved_scenarios_list_load_delete(tmp_path):
     assert whatif.listed(db)["name"].to_list() == ["no seasonal"]
 
 
+def test_compare_two_scenarios_figure_by_figure(make_db):
+    con = make_db(
+        {
+            "order_lines": [
+                line("1", "A", 3, "2026-07-02T10:00:00Z", resolved_at="2026-07-20T10:00:00Z"),
+                line("2", "A", 2, "2026-07-03T10:00:00Z", resolved_at="2026-07-21T10:00:00Z"),
+                line("3", "B", 1, "2026-07-04T10:00:00Z", resolved_at="2026-07-22T10:00:00Z"),
+            ],
+            "skus": [sku("A"), sku("B")],
+        }
+    )
+    # Cap 3: order 2 (3 + 2 > 3) is blocked. Cap 2: order 1 (3 > 2) is blocked, order 2 fits.
+    table = whatif.compare(con, Scenario(cap_default=3, **Q3), Scenario(cap_default=2, **Q3))
+    rows = {r["figure"]: (r["first"], r["second"], r["delta"]) for r in table.iter_rows(named=True)}
+    assert rows["Accepted lines"] == (2, 2, 0)
+    assert rows["Accepted units"] == (4, 3, -1)
+    assert rows["Accepted revenue"] == (40, 30, -10)  # qty = backordered_qty, price 10
+    assert rows["Blocked units"] == (2, 3, 1)
+    assert rows["Blocked revenue"] == (20, 30, 10)
+    assert rows["Eligible skus"] == (2, 2, 0)
+    # Every line shipped: nothing canceled either way.
+    assert rows["Backorder cancel rate"] == (0, 0, 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # Properties
 
@@ -668,7 +692,8 @@ def test_page_replays_and_keeps_the_scenario_in_the_url(make_db, monkeypatch):
     url = '{"from_date":"2026-07-01","to_date":"2026-10-01"}'
     at = page_test(make_db, monkeypatch, url)
     assert not at.exception
-    assert metric_value(at, "Accepted backordered lines") == "3"
+    assert metric_value(at, "Accepted lines / units") == "3 / 5"
+    assert metric_value(at, "Accepted revenue") == "$50"
     assert metric_value(at, "Blocked lines / units") == "0 / 0"
     at.toggle(key="cap_default_on").set_value(True).run()
     at.number_input(key="cap_default").set_value(2).run()

@@ -31,6 +31,8 @@ def summary(
     values: list[tuple[str, float | None]] = [
         ("Eligible skus", float(result.skus["eligible"].sum())),
         ("Accepted lines", float(totals["accepted"]["lines"])),
+        ("Accepted units", float(totals["accepted"]["units"] or 0)),
+        ("Accepted revenue", float(totals["accepted"]["revenue"] or 0)),
         ("Blocked lines", float(totals["blocked"]["lines"])),
         ("Blocked units", float(totals["blocked"]["units"] or 0)),
         ("Blocked revenue", float(totals["blocked"]["revenue"] or 0)),
