@@ -13,87 +13,87 @@
 -- Parameters: $from_date, $to_date (period [from, to) of local dates); filters $channels,
 --   $suppliers, $families, $skus (shipments keep the orders that still have a line; revenue and
 --   "backordered" count those lines).
--- Inputs: shipments (order_id, shipment_id, shipped_at, shipping_cost, handling_cost),
---   order_lines (qty, unit_price, backordered_qty), sku_attributes for filters.
+-- Inputs: shipments (order_id, shipment_id, shipped_date), shipment_extras (every shipment
+--   after its order's first, from shipments: queries/shipment_extras.sql), order_lines (qty,
+--   unit_price, backordered_qty), sku_attributes for filters.
+-- How: a shipment shipped in the period is either its order's first or in shipment_extras, so
+--   the first shipments of the period are the period's shipments less its extras, and only the
+--   orders with an extra shipment in the period are grouped.
 
-with touched_orders as (
-    select distinct order_id
+with period_shipments as (
+    select
+        order_id,
+        shipment_id
     from shipments
     where shipped_date >= $from_date and shipped_date < $to_date
 ),
 
--- the range of the touched ids: lets the scans below skip row groups by their min/max
-touched_bounds as (
+period_extras as (
+    select
+        order_id,
+        shipment_id,
+        shipment_cost
+    from shipment_extras
+    where shipped_date >= $from_date and shipped_date < $to_date
+),
+
+-- the range of the period's order ids: lets the scan of lines skip row groups by min/max
+period_bounds as (
     select
         min(order_id) as first_order_id,
         max(order_id) as last_order_id
-    from touched_orders
+    from period_shipments
 ),
 
-touched_lines as (
-    select
-        lines.order_id,
-        lines.qty * coalesce(lines.unit_price, 0) as revenue,
-        coalesce(lines.backordered_qty, 0) > 0 as is_backordered
+-- the orders of the period's shipments that have a line (one the filters keep)
+lined_orders as (
+    select distinct lines.order_id
     from filtered_lines($channels, $suppliers, $families, $skus) as lines
     where
-        lines.order_id in (select touched_orders.order_id from touched_orders)
-        and lines.order_id >= (select touched_bounds.first_order_id from touched_bounds)
-        and lines.order_id <= (select touched_bounds.last_order_id from touched_bounds)
+        lines.order_id in (select period_shipments.order_id from period_shipments)
+        and lines.order_id >= (select period_bounds.first_order_id from period_bounds)
+        and lines.order_id <= (select period_bounds.last_order_id from period_bounds)
 ),
 
-orders as (
+-- the first shipments shipped in the period, of orders with a line
+first_shipped as (
+    select period_shipments.order_id
+    from period_shipments
+    anti join period_extras on period_shipments.shipment_id = period_extras.shipment_id
+    semi join lined_orders on period_shipments.order_id = lined_orders.order_id
+),
+
+extra_orders as (
     select
         order_id,
-        sum(revenue) as revenue,
-        bool_or(is_backordered) as has_backordered_line
-    from touched_lines
+        count(*) as count_extra_shipments,
+        sum(shipment_cost) as extra_cost
+    from period_extras
     group by order_id
 ),
 
-order_shipments as (
+extra_order_lines as (
     select
-        shipments.order_id,
-        shipments.shipped_at,
-        shipments.shipment_id,
-        shipments.shipped_date,
-        shipments.shipped_date >= $from_date as is_in_period,
-        shipments.shipping_cost + coalesce(shipments.handling_cost, 0) as cost
-    from shipments
-    where
-        shipments.order_id in (select touched_orders.order_id from touched_orders)
-        and shipments.order_id >= (select touched_bounds.first_order_id from touched_bounds)
-        and shipments.order_id <= (select touched_bounds.last_order_id from touched_bounds)
-        and shipments.shipped_date < $to_date
+        lines.order_id,
+        sum(lines.qty * coalesce(lines.unit_price, 0)) as revenue,
+        bool_or(coalesce(lines.backordered_qty, 0) > 0) as has_backordered_line
+    from filtered_lines($channels, $suppliers, $families, $skus) as lines
+    where lines.order_id in (select extra_orders.order_id from extra_orders)
+    group by lines.order_id
 ),
 
--- the first shipment by (shipped_at, shipment_id); the others are extra
-by_order as (
-    select
-        order_id,
-        count(*) as count_shipments,
-        count(*) filter (where is_in_period) as count_in_period,
-        coalesce(sum(cost) filter (where is_in_period), 0) as cost_in_period,
-        arg_min(cost, (shipped_at, shipment_id)) as first_cost,
-        arg_min(shipped_date, (shipped_at, shipment_id)) as first_shipped_date,
-        arg_min(is_in_period, (shipped_at, shipment_id)) as is_first_in_period
-    from order_shipments
-    group by order_id
-),
-
+-- orders with an extra shipment in the period; split orders of the period when their first
+-- shipment is in it too (an extra shipment is never shipped before its order's first)
 split_orders as (
     select
-        by_order.order_id,
-        by_order.count_shipments,
-        by_order.is_first_in_period,
-        by_order.count_in_period
-        - case when by_order.is_first_in_period then 1 else 0 end as count_extra_shipments,
-        by_order.cost_in_period
-        - case when by_order.is_first_in_period then by_order.first_cost else 0 end as extra_cost,
-        orders.revenue,
-        orders.has_backordered_line
-    from by_order
-    inner join orders on by_order.order_id = orders.order_id
+        extra_orders.count_extra_shipments,
+        extra_orders.extra_cost,
+        extra_order_lines.revenue,
+        extra_order_lines.has_backordered_line,
+        extra_orders.order_id in (select first_shipped.order_id from first_shipped)
+            as is_first_in_period
+    from extra_orders
+    inner join extra_order_lines on extra_orders.order_id = extra_order_lines.order_id
 ),
 
 totals as (
@@ -101,11 +101,9 @@ totals as (
         coalesce(sum(extra_cost), 0) as split_cost,
         coalesce(sum(extra_cost) filter (where has_backordered_line), 0) as backorder_split_cost,
         cast(coalesce(sum(count_extra_shipments), 0) as bigint) as count_extra_shipments,
-        count(*) filter (where is_first_in_period) as count_orders_first_shipped,
-        count(*) filter (
-            where is_first_in_period and count_shipments >= 2
-        ) as count_split_orders,
-        coalesce(sum(revenue) filter (where count_extra_shipments > 0), 0) as split_revenue
+        (select count(*) from first_shipped) as count_orders_first_shipped,
+        count(*) filter (where is_first_in_period) as count_split_orders,
+        coalesce(sum(revenue), 0) as split_revenue
     from split_orders
 ),
 

@@ -7,12 +7,13 @@
 --   shipments: minus those of orders left with no line, those whose every linked line
 --     (order_lines.shipment_id) was blocked, and the extra shipments (all but the first by
 --     shipped_at, shipment_id) of orders all of whose backordered lines were blocked;
---   contacts, notices: minus those of orders all of whose backordered lines were blocked.
+--   contacts, notices: minus those of orders all of whose backordered lines were blocked;
+--   shipment_extras: the extra shipments of the shipments above.
 -- The lines of the orders with a blocked line are read once, by text key, into
 -- whatif_blocked_order_lines; the views then drop lines by their integer rowid, which is
 -- cheaper in each of the metrics than a join on (order_id, line_id).
--- Parameters: none. Inputs: data.order_lines, data.shipments, data.contacts, data.notices,
---   blocked_lines.
+-- Parameters: none. Inputs: data.order_lines, data.shipments, data.shipment_extras,
+--   data.contacts, data.notices, blocked_lines.
 -- noqa: disable=RF03
 
 create or replace temp table whatif_blocked_order_lines as
@@ -78,10 +79,16 @@ numbered as (
 ),
 
 final as (
-    select shipment_id from touched_shipments
+    select
+        shipment_id,
+        order_id
+    from touched_shipments
     where is_emptied or is_all_blocked
     union all
-    select shipment_id from numbered
+    select
+        shipment_id,
+        order_id
+    from numbered
     where is_blocked_order and shipment_number > 1
 )
 
@@ -110,3 +117,41 @@ select data_notices.*
 from data.notices as data_notices
 anti join whatif_blocked_orders
     on data_notices.order_id = whatif_blocked_orders.order_id;
+
+-- The scenario's shipment_extras (queries/shipment_extras.sql on the shipments above): only
+-- the orders that lost a shipment can rank theirs differently; they are ranked again over the
+-- shipments they keep, every other order keeps its recorded extras.
+create or replace temp table whatif_reranked_orders as
+select distinct order_id
+from whatif_dropped_shipments;
+
+create or replace temp view shipment_extras as
+with reranked as (
+    select
+        kept.order_id,
+        kept.shipment_id,
+        kept.shipped_date,
+        kept.shipping_cost + coalesce(kept.handling_cost, 0) as shipment_cost,
+        row_number() over (
+            partition by kept.order_id order by kept.shipped_at, kept.shipment_id
+        ) as shipment_number
+    from temp.main.shipments as kept
+    semi join whatif_reranked_orders on kept.order_id = whatif_reranked_orders.order_id
+    where kept.shipped_at is not null
+)
+
+select
+    data_extras.order_id,
+    data_extras.shipment_id,
+    data_extras.shipped_date,
+    data_extras.shipment_cost
+from data.shipment_extras as data_extras
+anti join whatif_reranked_orders on data_extras.order_id = whatif_reranked_orders.order_id
+union all
+select
+    order_id,
+    shipment_id,
+    shipped_date,
+    shipment_cost
+from reranked
+where shipment_number > 1;

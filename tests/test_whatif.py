@@ -382,6 +382,41 @@ def test_split_cost_under_the_scenario_loses_the_blocked_orders_extra_shipments(
     assert figures["split_shipment_cost"].select(split).row(0) == (0, 0, 0)
 
 
+def test_an_order_that_loses_its_first_shipment_ranks_the_others_again(make_db):
+    history = split_history()
+    # Order 5: backordered g (sku A, blocked) shipped first in s7; h (sku B, accepted) in s8,
+    # and a later s9. Recorded: s8 and s9 are extra. Scenario: s7 goes with g, s8 becomes the
+    # first shipment, and only s9 is extra.
+    history["order_lines"] += [
+        shipped_line("5", "g", "A", 1, "s7", "2026-07-05T10:00:00Z"),
+        shipped_line("5", "h", "B", 1, "s8", "2026-07-25T10:00:00Z"),
+    ]
+    history["shipments"] += [
+        {"shipment_id": s, "order_id": "5", "shipped_at": t, "shipping_cost": "5"}
+        for s, t in [
+            ("s7", "2026-07-05T10:00:00Z"),
+            ("s8", "2026-07-25T10:00:00Z"),
+            ("s9", "2026-07-26T10:00:00Z"),
+        ]
+    ]
+    con = make_db(history)
+    result = whatif.replay(con, Scenario(sku_caps=(("A", 0),), **Q3))
+    recorded = con.sql("select shipment_id from shipment_extras order by all").fetchall()
+    assert recorded == [("s2",), ("s4",), ("s8",), ("s9",)]
+    with whatif.scenario_connection(con, result.blocked) as scenario:
+        kept = scenario.sql("select shipment_id from shipments order by all").fetchall()
+        extras = scenario.sql("select shipment_id from shipment_extras order by all").fetchall()
+    assert kept == [("s1",), ("s3",), ("s6",), ("s8",), ("s9",)]
+    assert extras == [("s9",)]
+    split = ["split_cost", "count_extra_shipments", "count_orders_first_shipped"]
+    figures = whatif.scenario_figures(con, result, names=("split_shipment_cost",))
+    baseline = whatif.metric_figures(con, result.period, names=("split_shipment_cost",))
+    # Recorded: s2, s4 (6 each), s8, s9 (5 each); first shipments s1, s3, s5, s6, s7.
+    assert baseline["split_shipment_cost"].select(split).row(0) == (22, 4, 5)
+    # Scenario: s9 only; first shipments s1, s3, s6, s8.
+    assert figures["split_shipment_cost"].select(split).row(0) == (5, 1, 4)
+
+
 def test_buffer_curve_and_smallest_buffer(make_db):
     def eta_line(order_id, eta, shipped):
         row = line(order_id, "A", 1, "2026-07-02T10:00:00Z", resolved_at=shipped)
