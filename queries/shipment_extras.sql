@@ -1,5 +1,5 @@
--- shipment_extras: every shipment of an order after its first, for the weekly review's split
--- cost (queries/weekly_review.sql).
+-- shipment_extras: every shipment of an order after its first, for the split cost
+-- (queries/split_shipment_cost.sql, queries/weekly_review.sql).
 -- Grain: one row per extra shipment: an order's shipments with a shipped_at, ranked by
 --   (shipped_at, shipment_id), every one after the first. shipment_cost = shipping_cost +
 --   coalesce(handling_cost, 0).
