@@ -12,36 +12,17 @@ from polars.testing import assert_series_equal
 from dashboard.metrics import split_shipment_cost, weekly_review
 from dashboard.params import Filters, Period
 
+from .test_weekly_review import line as review_line
 from .test_weekly_review import shipment
 
 W47 = Period.week("2026-W47")  # 2026-11-16 .. 2026-11-22; the weeks start with W35 (Aug 24)
 
-LINE_COLUMNS = (
-    "order_id",
-    "ordered_at",
-    "sku",
-    "qty",
-    "unit_price",
-    "channel",
-    "backordered_qty",
-    "shipped_at",
-    "canceled_at",
-)
 
-
-def line(order_id, ordered_at, backordered_qty, channel="web", **extra):
-    row = dict.fromkeys(LINE_COLUMNS)
-    row.update(
-        order_id=order_id,
-        ordered_at=ordered_at,
-        sku="A",
-        qty="1",
-        unit_price="10",
-        channel=channel,
-        backordered_qty=str(backordered_qty),
-        **extra,
+def line(order_id, ordered_at, backordered_qty, channel="web", line_id="1", **extra):
+    """One line of sku A (test_weekly_review's row builder, with this file's defaults)."""
+    return review_line(
+        order_id, line_id, ordered_at, "A", backordered_qty, channel=channel, **extra
     )
-    return row
 
 
 TABLES = {
@@ -52,7 +33,7 @@ TABLES = {
         line("o2", "2026-11-01T10:00:00Z", 1, shipped_at="2026-11-10T10:00:00Z"),
         # o3: its backordered line was canceled before the weeks; it still has one.
         line("o3", "2026-07-01T10:00:00Z", 1, canceled_at="2026-07-20T10:00:00Z"),
-        line("o3", "2026-07-01T10:00:00Z", 0, shipped_at="2026-07-02T10:00:00Z"),
+        line("o3", "2026-07-01T10:00:00Z", 0, line_id="2", shipped_at="2026-07-02T10:00:00Z"),
         # o4: split, but no backordered line.
         line("o4", "2026-09-01T10:00:00Z", 0, shipped_at="2026-09-03T10:00:00Z"),
         # o5: first shipped in W47; its second shipment is after the as-of day.
