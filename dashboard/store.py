@@ -128,8 +128,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(table))
     for sql in META_SQL:
         con.execute(sql)
-    for statement in statements(MACROS.read_text(encoding="utf-8")):
-        con.execute(statement)
+    _run(con, MACROS)
     built = con.execute(
         "select count(*) from duckdb_tables() where database_name = current_database() "
         "and table_name = 'shipment_extras'"

@@ -120,7 +120,10 @@ anti join whatif_blocked_orders
 
 -- The scenario's shipment_extras (queries/shipment_extras.sql on the shipments above): only
 -- the orders that lost a shipment can rank theirs differently; they are ranked again over the
--- shipments they keep, every other order keeps its recorded extras.
+-- shipments they keep, every other order keeps its recorded extras. The ranking is written
+-- out here, not shared with shipment_extras.sql through a macro: DuckDB does not push the
+-- order filter below the window, so ranking every shipment and then filtering cost 185 ms
+-- against 56 ms at 1M lines.
 create or replace temp table whatif_reranked_orders as
 select distinct order_id
 from whatif_dropped_shipments;
