@@ -79,6 +79,14 @@ def fmt_change(value, unit: str, currency: str = "USD") -> str | None:
     return f"{value:+,.2f}"
 
 
+def delta_color(change: str | None, up_is_good: bool = True) -> str:
+    """st.metric's delta_color for a formatted change: grey ("off") when it shows no change
+    (+0, +0.0 pts, +$0.00), so a zero is not drawn as a coloured rise."""
+    if change is None or not any(c in "123456789" for c in change):
+        return "off"
+    return "normal" if up_is_good else "inverse"
+
+
 def money_symbol(currency: str) -> str:
     return {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, f"{currency} ")
 

@@ -49,6 +49,7 @@ from dashboard.tables import (
     UNIT_NAMES,
     _missing,
     count_flagged,
+    delta_color,
     fmt,
     fmt_change,
     group_totals,
@@ -395,11 +396,12 @@ def card(
         description = "Unavailable: " + value.removeprefix(queries.UNAVAILABLE)
     elif previous is not None or _missing(previous):
         description = f"last week {fmt(previous, unit, currency)}"
+    delta = None if unavailable else fmt_change(change, unit, currency)
     st.metric(
         label,
         fmt(value, unit, currency),
-        delta=None if unavailable else fmt_change(change, unit, currency),
-        delta_color="inverse" if up_is_bad else "normal",
+        delta=delta,
+        delta_color=delta_color(delta, up_is_good=not up_is_bad),
         help=help,
         border=True,
         delta_description=description,

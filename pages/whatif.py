@@ -230,10 +230,15 @@ with results:
     accepted, blocked, recorded = totals["accepted"], totals["blocked"], totals["recorded"]
     # two cards a row: four side by side in this column cut the values short
     cards = [*st.columns(2), *st.columns(2), *st.columns(2)]
+    accepted_change = ui.fmt_change(accepted["lines"] - recorded["lines"], "count")
+    revenue_change = ui.fmt_change(
+        (accepted["revenue"] or 0) - (recorded["revenue"] or 0), "money", conf.currency
+    )
     cards[0].metric(
         "Accepted lines / units",
         f"{ui.fmt(accepted['lines'], 'count')} / {ui.fmt(accepted['units'], 'count')}",
-        delta=ui.fmt_change(accepted["lines"] - recorded["lines"], "count"),
+        delta=accepted_change,
+        delta_color=ui.delta_color(accepted_change),
         delta_description=f"lines; recorded {ui.fmt(recorded['lines'], 'count')} / "
         f"{ui.fmt(recorded['units'], 'count')}",
         border=True,
@@ -246,9 +251,8 @@ with results:
     cards[2].metric(
         "Accepted revenue",
         ui.fmt(accepted["revenue"], "money", conf.currency),
-        delta=ui.fmt_change(
-            (accepted["revenue"] or 0) - (recorded["revenue"] or 0), "money", conf.currency
-        ),
+        delta=revenue_change,
+        delta_color=ui.delta_color(revenue_change),
         delta_description=f"recorded {ui.fmt(recorded['revenue'], 'money', conf.currency)}",
         border=True,
     )
@@ -275,11 +279,12 @@ with results:
         if index % 2 == 0:
             headline_cards = st.columns(2)
         unit = units[row["kind"]]
+        change = ui.fmt_change(row["delta"], "pct" if unit == "pct" else unit, conf.currency)
         headline_cards[index % 2].metric(
             row["figure"],
             ui.fmt(row["unavailable"] or row["scenario"], unit, conf.currency),
-            delta=ui.fmt_change(row["delta"], "pct" if unit == "pct" else unit, conf.currency),
-            delta_color="normal" if row["up_is_good"] else "inverse",
+            delta=change,
+            delta_color=ui.delta_color(change, row["up_is_good"]),
             delta_description=f"recorded {ui.fmt(row['baseline'], unit, conf.currency)}",
             border=True,
         )

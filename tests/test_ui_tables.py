@@ -97,3 +97,12 @@ def test_unavailable_text_names_the_missing_table_filter_or_column():
     assert tables.unavailable_text("needs canceled_at") == (
         "the loaded exports have no canceled_at column"
     )
+
+
+def test_a_change_that_shows_as_zero_is_grey():
+    assert tables.delta_color("+0", up_is_good=True) == "off"
+    assert tables.delta_color("+0.0 pts", up_is_good=False) == "off"
+    assert tables.delta_color("+$0.00") == "off"
+    assert tables.delta_color(None) == "off"
+    assert tables.delta_color("+0.1 pts") == "normal"
+    assert tables.delta_color("-$414", up_is_good=False) == "inverse"
