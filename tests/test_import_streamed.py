@@ -13,7 +13,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from test_import import EXPORTS, counts, query
 
-from dashboard import demo, importer
+from dashboard import contract, demo, importer
 from dashboard.importer import import_paths, load, sources
 
 HEADER = "order_id,line_id,ordered_at,sku,qty,unit_price,channel,shipped_at\n"
@@ -93,6 +93,36 @@ def test_source_rows_of_a_streamed_file_are_its_lines(tmp_path, loads):
         "as off, min(_source_row) as first, max(_source_row) as last from order_lines",
     )
     assert rows.row(0) == ("0", "2", "3001")
+
+
+def test_source_rows_across_row_groups_and_the_column_order_stay(tmp_path, loads):
+    # 300,000 rows fill three of DuckDB's row groups (122,880 rows each): the numbers are
+    # added after the insert, group after group, and _source_row stays the last column.
+    body = "".join(f"#{i},1,2026-11-02T10:00:00Z,A-1,1,9.50,web,\n" for i in range(1, 300_001))
+    path = tmp_path / "order_lines.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    import_paths([path], tmp_path / "db.duckdb")
+    assert loads == ["streamed"]
+    rows = query(
+        tmp_path / "db.duckdb",
+        "select count(*) filter (where _source_row <> cast(substr(order_id, 2) as bigint) + 1) "
+        "as off, max(_source_row) as last from order_lines",
+    )
+    assert rows.row(0) == ("0", "300001")
+    with duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True) as con:
+        columns = [d[0] for d in con.execute("select * from order_lines limit 0").description]
+    assert columns == [c.name for c in contract.stored_columns(contract.TABLES["order_lines"])]
+
+
+def test_number_rows_follows_the_rowids_where_the_default_would_not():
+    # Rows deleted before numbering leave gaps in the rowids that a sequence would close:
+    # the check finds the difference and the rows are numbered from their rowids.
+    con = duckdb.connect()
+    con.execute("create table t as select range as id from range(10)")
+    con.execute("delete from t where id in (3, 4)")
+    load.number_rows(con, "t")
+    rows = con.execute("select id, _source_row from t order by id").fetchall()
+    assert rows == [(i, i + 2) for i in range(10) if i not in (3, 4)]
 
 
 LINES = [
