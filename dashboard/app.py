@@ -46,6 +46,7 @@ def main() -> None:
     nav = st.navigation(pages())
     ui.sidebar()
     nav.run()
+    ui.freeze_startup_objects()
 
 
 main()

@@ -16,8 +16,10 @@ Pages call these; they never run SQL or reshape data themselves. The pieces:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
+import gc
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -1109,3 +1111,20 @@ def _sku_inbound(path: str, version, sku: str, period: Period) -> pl.DataFrame:
 def sku_inbound(sku: str, period: Period) -> pl.DataFrame:
     """The SKU's purchase orders received in the period or still open: ETA, receipt, slip."""
     return _sku_inbound(str(db()), data_version(), sku, period)
+
+
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per server process, after its first page run: move every object alive then (the
+    modules of Streamlit, DuckDB, Polars and Plotly, and their tables) out of the garbage
+    collector's reach. Streamlit runs a full collection after every script run; over those
+    objects it took 250-350 ms per rerun on the 2-core machine, and the browser sees the
+    rerun end only after it. Later objects are collected as before (docs/whatif.md)."""
+    global _startup_frozen
+    if not _startup_frozen:
+        gc.collect()
+        gc.freeze()
+        atexit.register(gc.unfreeze)  # the process then tears down as usual
+        _startup_frozen = True

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from dashboard import tables
+from dashboard import tables, ui
 from dashboard.params import Settings
 
 
@@ -106,3 +107,21 @@ def test_a_change_that_shows_as_zero_is_grey():
     assert tables.delta_color(None) == "off"
     assert tables.delta_color("+0.1 pts") == "normal"
     assert tables.delta_color("-$414", up_is_good=False) == "inverse"
+
+
+def test_the_startup_objects_are_frozen_once(monkeypatch):
+    # After the first page run of a process, the objects alive then leave the collector's
+    # reach (Streamlit's full collection after every rerun no longer walks them); a later
+    # run freezes nothing more.
+    monkeypatch.setattr(ui, "_startup_frozen", False)
+    gc.unfreeze()
+    try:
+        ui.freeze_startup_objects()
+        frozen = gc.get_freeze_count()
+        assert frozen > 1000
+        later = [[i] for i in range(1000)]
+        ui.freeze_startup_objects()
+        assert gc.get_freeze_count() == frozen
+        assert later
+    finally:
+        gc.unfreeze()
