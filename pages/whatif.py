@@ -3,7 +3,8 @@
 The page reads its widgets into a `Scenario`, calls dashboard.whatif, and renders. The scenario
 lives in the URL (`?scenario=<compact JSON>`), so a link reproduces it. Slow parts are cached:
 features and walk events per data version and window (inside dashboard.whatif), the baseline
-figures per window, the scenario figures per set of blocked lines.
+figures per window, the scenario figures per set of blocked lines; each only for the figures
+on screen (the cards, and the open tab's).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ URL_KEY = "scenario"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def baseline_figures(path: str, version, from_date: date, to_date: date, conf: Settings):
-    return whatif.metric_figures(ui.connection(), Period(from_date, to_date), conf)
+def baseline_figures(
+    path: str, version, from_date: date, to_date: date, conf: Settings, names: tuple[str, ...]
+):
+    return whatif.metric_figures(ui.connection(), Period(from_date, to_date), conf, names)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -268,10 +271,14 @@ with results:
         border=True,
     )
 
-    baseline = baseline_figures(db_file, version, period.from_date, period.to_date, conf)
-    figures = scenario_figures(
-        db_file, version, result.blocked_key, conf, whatif.HEADLINE_METRICS, result
-    )
+    def recorded(names: tuple[str, ...]) -> dict:
+        return baseline_figures(db_file, version, period.from_date, period.to_date, conf, names)
+
+    def under_scenario(names: tuple[str, ...]) -> dict:
+        return scenario_figures(db_file, version, result.blocked_key, conf, names, result)
+
+    baseline = recorded((whatif.HEADLINE_FIGURES,))
+    figures = under_scenario(whatif.CARD_FIGURES)
 
     st.markdown("**Figures under the scenario** (history without the blocked lines)")
     units = {"rate": "pct", "count": "count", "number": "number", "money": "money"}
@@ -289,7 +296,7 @@ with results:
             border=True,
         )
 
-    curve = figures["buffer_curve"]
+    curve = figures[whatif.BUFFER_CURVE]
     reached = whatif.smallest_buffer(curve, target)
     at_buffer = whatif.hit_rate_at(curve, scenario.promise_buffer_days)
     buffer_cards = st.columns(2)
@@ -327,7 +334,10 @@ with results:
         with tabs[1]:
             ui.chart(
                 charts.age_chart(
-                    whatif.age_profile(baseline["backorder_age"], figures["backorder_age"]),
+                    whatif.age_profile(
+                        recorded(("backorder_age",))["backorder_age"],
+                        under_scenario(("backorder_age",))["backorder_age"],
+                    ),
                     period.as_of,
                 ),
                 key="whatif_age",
@@ -338,12 +348,9 @@ with results:
     if tabs[3].open:
         with tabs[3]:
             st.caption("Recorded vs scenario, as of the window's last day.")
-            sla_figures = scenario_figures(
-                db_file, version, result.blocked_key, conf, ("channel_sla",), result
-            )
             sla = whatif.side_by_side(
-                baseline["channel_sla"],
-                sla_figures["channel_sla"],
+                recorded(("channel_sla",))["channel_sla"],
+                under_scenario(("channel_sla",))["channel_sla"],
                 "channel",
                 ["late_shipment_rate", "seller_cancel_rate"],
             )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import hypothesis.strategies as st
 import polars as pl
+import pytest
 from builders import build_db
 from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal
@@ -15,7 +17,7 @@ from polars.testing import assert_frame_equal
 from dashboard import whatif
 from dashboard.params import Period
 from dashboard.whatif import Rule, Scenario
-from dashboard.whatif.figures import FIGURE_METRICS
+from dashboard.whatif.figures import FIGURES, headline_value
 from dashboard.whatif.replay import database_path, events_from_lines
 
 Q3 = {"from_date": date(2026, 7, 1), "to_date": date(2026, 10, 1)}
@@ -417,6 +419,49 @@ def test_an_order_that_loses_its_first_shipment_ranks_the_others_again(make_db):
     assert figures["split_shipment_cost"].select(split).row(0) == (5, 1, 4)
 
 
+@pytest.mark.parametrize(
+    ("scenario", "window"),
+    [
+        (Scenario(), Q3),  # nothing blocked: the recorded history twice
+        (Scenario(cap_default=2), Q3),
+        (Scenario(supplier_slip=Rule(True, 3.0), cap_default=6), Q3),
+        (Scenario(cap_default=1), {"from_date": date(2026, 9, 1), "to_date": date(2026, 9, 15)}),
+        (Scenario(cap_default=0), Q3),  # every backorder of the window blocked
+    ],
+)
+def test_headline_figures_equal_their_metric_functions(demo_con, scenario, window):
+    # whatif_headlines.sql computes the five headline figures in one query; each must be what
+    # its metric function gives, on the recorded history and under the scenario.
+    scenario = dataclasses.replace(scenario, **window)
+    result = whatif.replay(demo_con, scenario)
+    if scenario.cap_default is not None:
+        assert result.blocked.height > 0
+    recorded = whatif.metric_figures(demo_con, result.period)
+    under_scenario = whatif.scenario_figures(demo_con, result)
+    for figures in (recorded, under_scenario):
+        row = figures[whatif.HEADLINE_FIGURES].row(0, named=True)
+        for headline in whatif.HEADLINES:
+            expected = headline_value(figures[headline.metric], headline.column)
+            assert not isinstance(expected, str), headline.label
+            if expected is None:  # an empty denominator
+                assert row[headline.figure] is None, headline.label
+            else:
+                assert float(row[headline.figure]) == pytest.approx(float(expected)), headline.label
+
+
+def test_a_headline_is_unavailable_where_its_metric_is(make_db):
+    # Order lines only: no contacts and no shipments loaded, no promise dates carried.
+    con = make_db({"order_lines": [line("1", "A", 1, "2026-07-02T10:00:00Z")]})
+    period = Period(**Q3)
+    figures = whatif.metric_figures(con, period)
+    row = figures[whatif.HEADLINE_FIGURES].row(0, named=True)
+    for headline in whatif.HEADLINES:
+        expected = headline_value(figures[headline.metric], headline.column)
+        assert row[headline.figure] == expected, headline.label
+    assert row["contacts_per_order"] == "unavailable: needs contacts"
+    assert row["open_backordered_lines"] == 1
+
+
 def test_buffer_curve_and_smallest_buffer(make_db):
     def eta_line(order_id, eta, shipped):
         row = line(order_id, "A", 1, "2026-07-02T10:00:00Z", resolved_at=shipped)
@@ -771,7 +816,7 @@ def test_page_draws_and_computes_only_the_open_tab(make_db, monkeypatch):
     computed = []
     real = whatif.scenario_figures
 
-    def spy(con, result, settings=None, names=FIGURE_METRICS):
+    def spy(con, result, settings=None, names=FIGURES):
         computed.append(names)
         return real(con, result, settings, names)
 
@@ -781,12 +826,12 @@ def test_page_draws_and_computes_only_the_open_tab(make_db, monkeypatch):
     assert not at.exception
     # The promise buffer's chart only; channel SLA under the scenario is not computed.
     assert len(at.get("plotly_chart")) == 1
-    assert computed == [whatif.HEADLINE_METRICS]
+    assert computed == [whatif.CARD_FIGURES]
     open_tab(at, "Channel SLA")
     assert len(at.get("plotly_chart")) == 0
-    assert computed == [whatif.HEADLINE_METRICS, ("channel_sla",)]
+    assert computed == [whatif.CARD_FIGURES, ("channel_sla",)]
     # No order of this history is judged by the SLA windows as of the window's last day.
     assert "Channel SLA is unavailable for this data." in [i.value for i in at.info]
     open_tab(at, "Accepted vs blocked")
     assert len(at.get("plotly_chart")) == 1
-    assert computed == [whatif.HEADLINE_METRICS, ("channel_sla",)]  # cached
+    assert computed == [whatif.CARD_FIGURES, ("channel_sla",)]  # cached

@@ -2,8 +2,8 @@
 
 - scenario.py: `Scenario` (rules, caps, buffer, recapture, window), JSON round-trip.
 - replay.py: `sku_features`, `replay` -> `ReplayResult`, `outcome` (accepted vs blocked).
-- figures.py: the metric figures on the history without the blocked lines, the promise-buffer
-  curve, the skus whose rule changes.
+- figures.py: the metric figures on the history without the blocked lines, the headline
+  figures in one query, the promise-buffer curve, the skus whose rule changes.
 - saved.py: named scenarios in the state database.
 - compare.py: two scenarios side by side.
 - charts.py: the page's Plotly figures.
@@ -13,12 +13,15 @@ See docs/whatif.md for the rules and the decisions where the spec is silent.
 
 from dashboard.whatif.compare import compare, summary
 from dashboard.whatif.figures import (
+    BUFFER_CURVE,
+    CARD_FIGURES,
     CAVEAT,
-    HEADLINE_METRICS,
+    HEADLINE_FIGURES,
     HEADLINES,
     age_profile,
     buffer_curve,
     changed_skus,
+    headline_figures,
     headlines,
     hit_rate_at,
     metric_figures,
@@ -56,8 +59,10 @@ from dashboard.whatif.scenario import (
 )
 
 __all__ = [
+    "BUFFER_CURVE",
+    "CARD_FIGURES",
     "CAVEAT",
-    "HEADLINE_METRICS",
+    "HEADLINE_FIGURES",
     "HEADLINES",
     "RULES",
     "Events",
@@ -73,6 +78,7 @@ __all__ = [
     "delete",
     "feature_period",
     "feature_table",
+    "headline_figures",
     "headlines",
     "hit_rate_at",
     "judge",

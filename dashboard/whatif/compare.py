@@ -7,7 +7,9 @@ import polars as pl
 
 from dashboard.params import Settings
 from dashboard.whatif.figures import (
-    HEADLINE_METRICS,
+    BUFFER_CURVE,
+    CARD_FIGURES,
+    HEADLINE_FIGURES,
     HEADLINES,
     headline_value,
     hit_rate_at,
@@ -24,9 +26,9 @@ def summary(
     settings: Settings | None = None,
 ) -> pl.DataFrame:
     """One row per figure (figure, value) of one replay; `figures` = its scenario_figures
-    (at least HEADLINE_METRICS)."""
+    (at least CARD_FIGURES)."""
     if figures is None:
-        figures = scenario_figures(con, result, settings, HEADLINE_METRICS)
+        figures = scenario_figures(con, result, settings, CARD_FIGURES)
     totals = {row["status"]: row for row in outcome(result).iter_rows(named=True)}
     values: list[tuple[str, float | None]] = [
         ("Eligible skus", float(result.skus["eligible"].sum())),
@@ -40,11 +42,11 @@ def summary(
         ("Promise buffer days", float(result.scenario.promise_buffer_days)),
         (
             "Hit rate at the promise buffer",
-            hit_rate_at(figures["buffer_curve"], result.scenario.promise_buffer_days),
+            hit_rate_at(figures[BUFFER_CURVE], result.scenario.promise_buffer_days),
         ),
     ]
     for headline in HEADLINES:
-        value = headline_value(figures[headline.metric], headline.column)
+        value = headline_value(figures[HEADLINE_FIGURES], headline.figure)
         values.append((headline.label, None if isinstance(value, str) else value))
     return pl.DataFrame(
         {"figure": [v[0] for v in values], "value": [v[1] for v in values]},

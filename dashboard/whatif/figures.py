@@ -1,10 +1,11 @@
 """What the replay means: the figures under the scenario beside the recorded baseline.
 
-The figures under a scenario are the ordinary metric functions run on the recorded history
-with the blocked lines removed: `scenario_connection` opens a cursor of the store connection
-and defines temp views with the canonical names (queries/whatif_views.sql) plus the filter
-macros. Unqualified names resolve to those views, so the baseline and the scenario are
-computed by the same code.
+The figures under a scenario are computed on the recorded history with the blocked lines
+removed: `scenario_connection` opens a cursor of the store connection and defines temp views
+with the canonical names (queries/whatif_views.sql) plus the filter macros. Unqualified names
+resolve to those views, so the baseline and the scenario are computed by the same code: the
+ordinary metric functions, and queries/whatif_headlines.sql for the five headline figures a
+slider move recomputes (one query, checked against those metric functions in the tests).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import polars as pl
 
 from dashboard import metrics, store
 from dashboard.params import Period, Settings
-from dashboard.queries import is_unavailable, missing_input, run, sql_text
+from dashboard.queries import UNAVAILABLE, is_unavailable, missing_input, run, sql_text
 from dashboard.whatif.replay import NO_CAP, ReplayResult
 
 # The metrics whose figures the what-if sets beside the baseline.
@@ -29,12 +30,21 @@ FIGURE_METRICS = (
     "channel_sla",
 )
 SCENARIO_VIEWS = ("order_lines", "shipments", "contacts", "notices")
+# Figures asked for by name beside the metrics: the headline figures (one row of
+# queries/whatif_headlines.sql) and the promise-buffer curve.
+HEADLINE_FIGURES = "headlines"
+BUFFER_CURVE = "buffer_curve"
+FIGURES = (*FIGURE_METRICS, HEADLINE_FIGURES, BUFFER_CURVE)
+# What the page recomputes for a new set of blocked lines: the cards' figures.
+CARD_FIGURES = (HEADLINE_FIGURES, BUFFER_CURVE)
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One figure shown with a delta: the metric, its column on the total row, and its kind."""
+    """One figure shown with a delta: its column in whatif_headlines.sql (`figure`), the
+    metric and column (on its total row) it equals, and its kind."""
 
+    figure: str
     metric: str
     column: str
     label: str
@@ -43,10 +53,25 @@ class Headline:
 
 
 HEADLINES = (
-    Headline("backorder_cancel_rate", "cancel_rate", "Backorder cancel rate", "rate", False),
-    Headline("promise_hit_rate", "hit_rate", "Promise hit rate", "rate", True),
-    Headline("backorder_age", "count_lines", "Open backordered lines (as of end)", "count", False),
     Headline(
+        "cancel_rate",
+        "backorder_cancel_rate",
+        "cancel_rate",
+        "Backorder cancel rate",
+        "rate",
+        False,
+    ),
+    Headline("hit_rate", "promise_hit_rate", "hit_rate", "Promise hit rate", "rate", True),
+    Headline(
+        "open_backordered_lines",
+        "backorder_age",
+        "count_lines",
+        "Open backordered lines (as of end)",
+        "count",
+        False,
+    ),
+    Headline(
+        "contacts_per_order",
         "support_contact_rate",
         "contacts_per_order",
         "Contacts per backordered order",
@@ -54,13 +79,14 @@ HEADLINES = (
         False,
     ),
     Headline(
-        "split_shipment_cost", "backorder_split_cost", "Backorder-caused split cost", "money", False
+        "backorder_split_cost",
+        "split_shipment_cost",
+        "backorder_split_cost",
+        "Backorder-caused split cost",
+        "money",
+        False,
     ),
 )
-
-
-# The metrics the headline figures need (channel_sla only feeds its own table).
-HEADLINE_METRICS = tuple(dict.fromkeys(headline.metric for headline in HEADLINES))
 
 
 def scenario_connection(
@@ -92,13 +118,18 @@ def metric_figures(
     con: duckdb.DuckDBPyConnection,
     period: Period,
     settings: Settings | None = None,
-    names: tuple[str, ...] = FIGURE_METRICS,
+    names: tuple[str, ...] = FIGURES,
 ) -> dict[str, pl.DataFrame]:
-    """Each metric of `names` (default FIGURE_METRICS) over the period (as of its last day)."""
+    """Each of `names` (default FIGURES) over the period (as of its last day), by name: a
+    metric's frame, HEADLINE_FIGURES (`headline_figures`) or BUFFER_CURVE (`buffer_curve`)."""
     out = {}
     for name in names:
         fn = metrics.REGISTRY.get(name)
-        if fn is None:
+        if name == HEADLINE_FIGURES:
+            out[name] = headline_figures(con, period)
+        elif name == BUFFER_CURVE:
+            out[name] = buffer_curve(con, period)
+        elif fn is None:
             out[name] = pl.DataFrame({"unavailable": [f"needs the {name} metric (not built yet)"]})
         else:
             out[name] = fn(con, period, settings=settings)
@@ -109,14 +140,30 @@ def scenario_figures(
     con: duckdb.DuckDBPyConnection,
     result: ReplayResult,
     settings: Settings | None = None,
-    names: tuple[str, ...] = FIGURE_METRICS,
+    names: tuple[str, ...] = FIGURES,
 ) -> dict[str, pl.DataFrame]:
-    """The metric figures of `names` (default FIGURE_METRICS) on the history with the
-    replay's blocked lines removed, plus the promise-buffer curve (key `buffer_curve`)."""
+    """`metric_figures` of `names` on the history with the replay's blocked lines removed."""
     with scenario_connection(con, result.blocked) as scenario:
-        out = metric_figures(scenario, result.period, settings, names)
-        out["buffer_curve"] = buffer_curve(scenario, result.period)
-    return out
+        return metric_figures(scenario, result.period, settings, names)
+
+
+def headline_figures(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
+    """One row: each headline's figure (queries/whatif_headlines.sql), or the text
+    `unavailable: needs <column>` where its metric would say so."""
+    frame = run(
+        con,
+        "whatif_headlines",
+        {"from_date": period.from_date, "to_date": period.to_date, "as_of": period.as_of},
+    )
+    present = store.presence(con)
+    for headline in HEADLINES:
+        fn = metrics.REGISTRY[headline.metric]
+        reason = missing_input(present, [*fn.needs, *fn.figures.get(headline.column, ())])
+        if reason:
+            frame = frame.with_columns(
+                pl.lit(f"{UNAVAILABLE}needs {reason}").alias(headline.figure)
+            )
+    return frame
 
 
 def buffer_curve(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
@@ -163,12 +210,13 @@ def headline_value(frame: pl.DataFrame, column: str) -> float | str | None:
 
 
 def headlines(baseline: dict[str, pl.DataFrame], scenario: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """One row per headline: label, kind, up_is_good, baseline, scenario, delta (null when
+    """From the HEADLINE_FIGURES of the recorded history and of the scenario, one row per
+    headline: label, kind, up_is_good, baseline, scenario, delta (null when
     either side is unavailable or empty), and the reason text when unavailable."""
     rows = []
     for headline in HEADLINES:
-        before = headline_value(baseline[headline.metric], headline.column)
-        after = headline_value(scenario[headline.metric], headline.column)
+        before = headline_value(baseline[HEADLINE_FIGURES], headline.figure)
+        after = headline_value(scenario[HEADLINE_FIGURES], headline.figure)
         unavailable = next((v for v in (before, after) if isinstance(v, str)), None)
         numbers = [None if isinstance(v, str) or v is None else float(v) for v in (before, after)]
         delta = None if None in numbers else numbers[1] - numbers[0]
