@@ -10,9 +10,11 @@ warm-up run first) of:
 - replay: the same, warm (DuckDB's caches filled, same connection);
 - its parts: feature_table, prepare_events, judge + walk + outcome (what a slider move costs
   once the features and events are cached, as the page caches them);
-- scenario figures: the six metrics on the history without the blocked lines + buffer curve;
-- page update: what the page recomputes on a slider move (judge, walk, outcome, scenario
-  figures, changed skus), with the features, events and baseline figures cached.
+- scenario figures: on the history without the blocked lines, all of them (the six metrics,
+  the headline figures, the buffer curve) and the cards' only (CARD_FIGURES: the headline
+  figures of queries/whatif_headlines.sql and the buffer curve, what a slider move recomputes);
+- page update: what the page recomputes on a slider move (judge, walk, outcome, the cards'
+  scenario figures, changed skus), with the features, events and baseline figures cached.
 """
 
 from __future__ import annotations
@@ -236,11 +238,17 @@ def bench(path: Path, repeat: int) -> None:
     report("  judge + walk + outcome", median_time(slider_move, repeat))
     result = slider_move()
     print(f"  blocked lines: {result.blocked.height:,} of {result.lines.height:,}", flush=True)
-    report("scenario figures", median_time(lambda: whatif.scenario_figures(con, result), repeat))
+    report(
+        "scenario figures (all)", median_time(lambda: whatif.scenario_figures(con, result), repeat)
+    )
+    cards = median_time(
+        lambda: whatif.scenario_figures(con, result, names=whatif.CARD_FIGURES), repeat
+    )
+    report("scenario figures (the cards': CARD_FIGURES)", cards)
 
     def page_update():
         moved = slider_move()
-        figures = whatif.scenario_figures(con, moved)
+        figures = whatif.scenario_figures(con, moved, names=whatif.CARD_FIGURES)
         whatif.changed_skus(moved)
         return figures
 
