@@ -678,6 +678,23 @@ AGE_COLUMNS = {
 }
 
 
+WHATIF_SLA_COLUMNS = {
+    "channel": st.column_config.TextColumn("Channel"),
+    "late_shipment_rate": st.column_config.NumberColumn(
+        "Late shipments, recorded", format="percent"
+    ),
+    "late_shipment_rate_scenario": st.column_config.NumberColumn(
+        "Late shipments, scenario", format="percent"
+    ),
+    "seller_cancel_rate": st.column_config.NumberColumn(
+        "Seller cancels, recorded", format="percent"
+    ),
+    "seller_cancel_rate_scenario": st.column_config.NumberColumn(
+        "Seller cancels, scenario", format="percent"
+    ),
+}
+
+
 def partial_note(frame: pl.DataFrame) -> None:
     if "partial" in frame.columns and frame.height and frame["partial"].any():
         st.info(

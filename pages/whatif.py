@@ -357,7 +357,13 @@ with results:
             if sla.is_empty():
                 st.info("Channel SLA is unavailable for this data.")
             else:
-                st.dataframe(sla, hide_index=True, width="stretch", placeholder="")
+                ui.table(
+                    sla,
+                    "whatif_channel_sla",
+                    column_config=ui.WHATIF_SLA_COLUMNS,
+                    column_order=list(ui.WHATIF_SLA_COLUMNS),
+                    link_orders=False,
+                )
     if tabs[4].open:
         with tabs[4]:
             st.caption("Against the rules recorded in skus.")
