@@ -79,12 +79,22 @@ def fmt_change(value, unit: str, currency: str = "USD") -> str | None:
     return f"{value:+,.2f}"
 
 
+def shows_change(change: str | None) -> bool:
+    """Whether a formatted change shows a change: "+0", "+0.0 pts" and "+$0.00" do not."""
+    return change is not None and any(c in "123456789" for c in change)
+
+
 def delta_color(change: str | None, up_is_good: bool = True) -> str:
-    """st.metric's delta_color for a formatted change: grey ("off") when it shows no change
-    (+0, +0.0 pts, +$0.00), so a zero is not drawn as a coloured rise."""
-    if change is None or not any(c in "123456789" for c in change):
+    """st.metric's delta_color for a formatted change: grey ("off") when it shows no change,
+    so a zero is not drawn as a coloured rise."""
+    if not shows_change(change):
         return "off"
     return "normal" if up_is_good else "inverse"
+
+
+def delta_arrow(change: str | None) -> str:
+    """st.metric's delta_arrow: none when the change shows no change (no rise arrow on +0)."""
+    return "auto" if shows_change(change) else "off"
 
 
 def money_symbol(currency: str) -> str:

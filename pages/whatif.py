@@ -242,6 +242,7 @@ with results:
         f"{ui.fmt(accepted['lines'], 'count')} / {ui.fmt(accepted['units'], 'count')}",
         delta=accepted_change,
         delta_color=ui.delta_color(accepted_change),
+        delta_arrow=ui.delta_arrow(accepted_change),
         delta_description=f"lines; recorded {ui.fmt(recorded['lines'], 'count')} / "
         f"{ui.fmt(recorded['units'], 'count')}",
         border=True,
@@ -256,6 +257,7 @@ with results:
         ui.fmt(accepted["revenue"], "money", conf.currency),
         delta=revenue_change,
         delta_color=ui.delta_color(revenue_change),
+        delta_arrow=ui.delta_arrow(revenue_change),
         delta_description=f"recorded {ui.fmt(recorded['revenue'], 'money', conf.currency)}",
         border=True,
     )
@@ -292,6 +294,7 @@ with results:
             ui.fmt(row["unavailable"] or row["scenario"], unit, conf.currency),
             delta=change,
             delta_color=ui.delta_color(change, row["up_is_good"]),
+            delta_arrow=ui.delta_arrow(change),
             delta_description=f"recorded {ui.fmt(row['baseline'], unit, conf.currency)}",
             border=True,
         )

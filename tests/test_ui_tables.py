@@ -107,6 +107,9 @@ def test_a_change_that_shows_as_zero_is_grey():
     assert tables.delta_color(None) == "off"
     assert tables.delta_color("+0.1 pts") == "normal"
     assert tables.delta_color("-$414", up_is_good=False) == "inverse"
+    assert tables.delta_arrow("+0.0 pts") == "off"
+    assert tables.delta_arrow(None) == "off"
+    assert tables.delta_arrow("-$414") == "auto"
 
 
 def test_the_startup_objects_are_frozen_once(monkeypatch):
