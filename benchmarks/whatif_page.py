@@ -10,8 +10,10 @@ are computed afresh (the features, events and baseline figures stay cached, as t
 planner moving a control). Timed in the page's own clock from the click event: until the blocked-lines card shows its new value (the replay's
 outcome, drawn before the figures under the scenario) and until the whole page is idle again
 (script finished, nothing stale, no skeleton). Then it clicks "+" as many times: caps already tried, whose figures are cached, so what
-remains is the page's own cost (the script's rerun, sending and drawing it). Prints each time,
-both medians, and the blocked lines shown.
+remains is the page's own cost (the script's rerun, sending and drawing it). Last it moves the
+supplier-slip slider down `repeat` times from the keyboard (PageDown: a tenth of its range,
+so each threshold is new and blocks other lines), timed from the key press. Prints each time,
+the medians, and the blocked lines shown.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ START_CAP = 40
 STEP_DOWN = '[data-testid="stNumberInputStepDown"]'
 STEP_UP = '[data-testid="stNumberInputStepUp"]'
 BLOCKED = '[data-testid="stMetric"]:has-text("Blocked lines / units") [data-testid="stMetricValue"]'
+SLIP_SLIDER = 'input[type=range][aria-label="at most (median days late)"]'
 # Installed before each click: the page's own clock (performance.now) at the click event and
 # when the outcome card changes and the app is idle again, checked every 5 ms in the page, so
 # neither Playwright's click (its actionability checks) nor a round trip per poll is timed.
@@ -52,7 +55,7 @@ TRACK = f"""() => {{
   }};
   const t = {{ clicked: null, outcome: null, idle: null, rerun: false, before: state()[0] }};
   window.__whatif = t;
-  document.addEventListener('click', () => {{ t.clicked = performance.now(); }},
+  document.addEventListener(EVENT, () => {{ t.clicked = performance.now(); }},
                             {{ capture: true, once: true }});
   const tick = () => {{
     if (t.clicked !== null) {{
@@ -81,8 +84,18 @@ def click_and_watch(page, button: str) -> tuple[float, float]:
     """Click `button`; seconds from the click event until the blocked-lines card shows another
     value (the replay's outcome is redrawn; the idle time when it does not change) and until
     the app is idle again after the rerun."""
-    page.evaluate(TRACK)
-    page.locator(button).first.click()
+    return watch(page, "click", lambda: page.locator(button).first.click())
+
+
+def slide_and_watch(page, slider: str, key: str) -> tuple[float, float]:
+    """Press `key` on the focused `slider`; timed like `click_and_watch`, from the key press."""
+    page.locator(slider).focus()
+    return watch(page, "keydown", lambda: page.keyboard.press(key))
+
+
+def watch(page, event: str, act) -> tuple[float, float]:
+    page.evaluate(TRACK.replace("EVENT", repr(event)))
+    act()
     page.wait_for_function(
         "() => window.__whatif.idle !== null", timeout=TIMEOUT_S * 1000, polling=20
     )
@@ -107,21 +120,30 @@ def main() -> None:
         page.locator(BLOCKED).wait_for(timeout=TIMEOUT_S * 1000)
         wait_idle(page)
         print(f"first draw of the page: {time.perf_counter() - started:.2f} s", flush=True)
-        times = {"new": [], "seen": [], "new outcome": [], "seen outcome": []}
-        for i in range(2 * args.repeat):
-            kind, button = ("new", STEP_DOWN) if i < args.repeat else ("seen", STEP_UP)
+        times = {kind: [] for kind in ("new", "seen", "slider")}
+        times.update({f"{kind} outcome": [] for kind in ("new", "seen", "slider")})
+        for i in range(3 * args.repeat):
             before = page.locator(BLOCKED).inner_text()
-            outcome, idle = click_and_watch(page, button)
+            if i < 2 * args.repeat:
+                kind, button = ("new", STEP_DOWN) if i < args.repeat else ("seen", STEP_UP)
+                outcome, idle = click_and_watch(page, button)
+            else:
+                kind = "slider"
+                outcome, idle = slide_and_watch(page, SLIP_SLIDER, "PageDown")
             times[kind].append(idle)
             times[f"{kind} outcome"].append(outcome)
             print(
-                f"  {kind} cap: outcome {outcome * 1000:6.0f} ms, whole page {idle * 1000:6.0f} "
+                f"  {kind}: outcome {outcome * 1000:6.0f} ms, whole page {idle * 1000:6.0f} "
                 f"ms  (blocked {before} -> {page.locator(BLOCKED).inner_text()})",
                 flush=True,
             )
         page.screenshot(path=str(ROOT / "benchmarks/out/whatif_page.png"), full_page=True)
         browser.close()
-    for kind, label in (("new", "a cap not tried before"), ("seen", "a cap tried before")):
+    for kind, label in (
+        ("new", "a cap not tried before"),
+        ("seen", "a cap tried before"),
+        ("slider", "the supplier-slip slider moved"),
+    ):
         print(
             f"{label} (median of {args.repeat}): outcome cards "
             f"{statistics.median(times[f'{kind} outcome']) * 1000:.0f} ms, whole page "
