@@ -105,6 +105,18 @@ def missing_filter_input(present: dict[str, set[str]], filters: Filters) -> str 
     return None
 
 
+def mark_unavailable(
+    frame: pl.DataFrame, present: dict[str, set[str]], needs: dict[str, Sequence[str]]
+) -> pl.DataFrame:
+    """`frame` with each column of `needs` whose inputs the data lacks replaced by the text
+    `unavailable: needs <column>`."""
+    for figure, figure_needs in needs.items():
+        reason = missing_input(present, figure_needs)
+        if reason and figure in frame.columns:
+            frame = frame.with_columns(pl.lit(f"{UNAVAILABLE}needs {reason}").alias(figure))
+    return frame
+
+
 def unavailable(reason: str) -> pl.DataFrame:
     return pl.DataFrame({"unavailable": [f"needs {reason}"]})
 
@@ -155,11 +167,7 @@ def metric(needs: Sequence[str] = (), figures: dict[str, Sequence[str]] | None =
             if reason:
                 return unavailable(reason)
             frame = fn(con, period, filters, settings, as_of, **extra)
-            for figure, figure_needs in (figures or {}).items():
-                reason = missing_input(present, figure_needs)
-                if reason and figure in frame.columns:
-                    frame = frame.with_columns(pl.lit(f"{UNAVAILABLE}needs {reason}").alias(figure))
-            return frame
+            return mark_unavailable(frame, present, figures or {})
 
         run_metric.needs = tuple(needs)
         run_metric.figures = dict(figures or {})

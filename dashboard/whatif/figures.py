@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboard import metrics, store
 from dashboard.params import Period, Settings
-from dashboard.queries import UNAVAILABLE, is_unavailable, missing_input, run, sql_text
+from dashboard.queries import is_unavailable, mark_unavailable, missing_input, run, sql_text
 from dashboard.whatif.replay import NO_CAP, ReplayResult
 
 # The metrics whose figures the what-if sets beside the baseline.
@@ -124,15 +124,14 @@ def metric_figures(
     metric's frame, HEADLINE_FIGURES (`headline_figures`) or BUFFER_CURVE (`buffer_curve`)."""
     out = {}
     for name in names:
-        fn = metrics.REGISTRY.get(name)
         if name == HEADLINE_FIGURES:
             out[name] = headline_figures(con, period)
         elif name == BUFFER_CURVE:
             out[name] = buffer_curve(con, period)
-        elif fn is None:
-            out[name] = pl.DataFrame({"unavailable": [f"needs the {name} metric (not built yet)"]})
+        elif name in metrics.REGISTRY:
+            out[name] = metrics.REGISTRY[name](con, period, settings=settings)
         else:
-            out[name] = fn(con, period, settings=settings)
+            out[name] = pl.DataFrame({"unavailable": [f"needs the {name} metric (not built yet)"]})
     return out
 
 
@@ -155,15 +154,11 @@ def headline_figures(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataF
         "whatif_headlines",
         {"from_date": period.from_date, "to_date": period.to_date, "as_of": period.as_of},
     )
-    present = store.presence(con)
+    needs = {}
     for headline in HEADLINES:
         fn = metrics.REGISTRY[headline.metric]
-        reason = missing_input(present, [*fn.needs, *fn.figures.get(headline.column, ())])
-        if reason:
-            frame = frame.with_columns(
-                pl.lit(f"{UNAVAILABLE}needs {reason}").alias(headline.figure)
-            )
-    return frame
+        needs[headline.figure] = [*fn.needs, *fn.figures.get(headline.column, ())]
+    return mark_unavailable(frame, store.presence(con), needs)
 
 
 def buffer_curve(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
