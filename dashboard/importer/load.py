@@ -223,7 +223,6 @@ def load(
 
     typed = f"typed_{n}"
     select = _canonical_select(table, shape, have, file_id)
-    select_unnumbered = _canonical_select(table, shape, have, file_id, numbered=False)
     error_columns = "".join(
         f", {_q('e', name)}, case when {_q('e', name)} is not null then {_q('t', name)} end "
         f"as {_q('x', name)}"
@@ -279,7 +278,7 @@ def load(
         con.execute(f"alter table {table.name} drop column _source_row")
         loaded = con.execute(
             f"""insert into {table.name} by name {checked(src)}
-            select {select_unnumbered} from checked
+            select {_canonical_select(table, shape, have, file_id, numbered=False)} from checked
             where case when {any_error}{off_form} then error('a bad row') else true end"""
         ).fetchall()[0][0]
         distinct = con.execute(f"select count(distinct hash({key})) from {mine}").fetchall()[0][0]
@@ -431,14 +430,12 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
     con.execute(f"alter table {table} alter column _source_row drop default")
     con.execute("drop sequence source_row_numbers")
-    off = con.execute(
-        f"select count(*) from {table} "
-        f"where _source_row <> rowid - (select min(rowid) from {table}) + 2"
-    ).fetchall()[0][0]
+    position = f"rowid - (select min(rowid) from {table}) + 2"
+    off = con.execute(f"select count(*) from {table} where _source_row <> {position}").fetchall()[
+        0
+    ][0]
     if off:
-        con.execute(
-            f"update {table} set _source_row = rowid - (select min(rowid) from {table}) + 2"
-        )
+        con.execute(f"update {table} set _source_row = {position}")
 
 
 def _notes(con: duckdb.DuckDBPyConnection, src: str, new: str, shape: Shape) -> list[str]:
