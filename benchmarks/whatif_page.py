@@ -1,19 +1,21 @@
-"""What-if page update in chromium: a changed cap until the page is redrawn.
+"""What-if page update in chromium: a changed cap or slider until the page is redrawn.
 
     uv run python benchmarks/whatif_page.py [--db benchmarks/data/1M/dashboard.duckdb]
         [--repeat 7]
 
-Opens the what-if page on a scenario with a default cap (in the URL, as a saved link would),
-waits until it is drawn, then clicks the default cap's "-" button `repeat` times. Each click
-gives a cap never tried before on this server, so the replay's walk and the scenario figures
-are computed afresh (the features, events and baseline figures stay cached, as they do for a
-planner moving a control). Timed in the page's own clock from the click event: until the blocked-lines card shows its new value (the replay's
-outcome, drawn before the figures under the scenario) and until the whole page is idle again
-(script finished, nothing stale, no skeleton). Then it clicks "+" as many times: caps already tried, whose figures are cached, so what
-remains is the page's own cost (the script's rerun, sending and drawing it). Last it moves the
-supplier-slip slider down `repeat` times from the keyboard (PageDown: a tenth of its range,
-so each threshold is new and blocks other lines), timed from the key press. Prints each time,
-the medians, and the blocked lines shown.
+Opens the what-if page on a scenario with a default cap (in the URL, as a saved link would)
+and waits until it is drawn. Then, `repeat` times each:
+- clicks the default cap's "-": a cap never tried before on this server, so the replay's walk
+  and the scenario figures are computed afresh (features, events and baseline figures stay
+  cached, as they do for a planner moving a control);
+- clicks "+": caps already tried, whose figures are cached, so what remains is the page's own
+  cost (the script's rerun, sending and drawing it);
+- presses PageDown on the supplier-slip slider (a tenth of its range: each threshold is new
+  and blocks other lines).
+Each is timed in the page's own clock from the click or key press: until the blocked-lines
+card shows its new value (the replay's outcome, drawn before the figures under the scenario)
+and until the whole page is idle again (script finished, nothing stale, no skeleton). Prints
+each time, the medians, and the blocked lines shown.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ STEP_DOWN = '[data-testid="stNumberInputStepDown"]'
 STEP_UP = '[data-testid="stNumberInputStepUp"]'
 BLOCKED = '[data-testid="stMetric"]:has-text("Blocked lines / units") [data-testid="stMetricValue"]'
 SLIP_SLIDER = 'input[type=range][aria-label="at most (median days late)"]'
-# Installed before each click: the page's own clock (performance.now) at the click event and
+# Installed before each action: the page's own clock (performance.now) at its event and
 # when the outcome card changes and the app is idle again, checked every 5 ms in the page, so
 # neither Playwright's click (its actionability checks) nor a round trip per poll is timed.
 TRACK = f"""() => {{
