@@ -180,3 +180,23 @@ def test_a_connection_that_may_reorder_rows_never_streams(tmp_path, monkeypatch,
     path.write_text(HEADER + "\n".join(LINES) + "\n", encoding="utf-8")
     assert_same_as_staged(tmp_path, monkeypatch, [[path]])
     assert loads[:2] == ["needs staging: rows may be inserted out of the file's order", "staged"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"a\n\nb", b"ab\n\nc", b"a\n\r\nb", b"a\r\rb", b"\n\nab", b"ab\n\n", b"abc\n\n"],
+)
+def test_a_blank_line_is_found_at_any_offset(tmp_path, text):
+    for at in range(4):  # the blank line at even and odd offsets, and across chunks
+        path = tmp_path / "lines.csv"
+        path.write_bytes(b"x" * at + text + b"\nrow\n")
+        assert sources.sniff(path).blank_lines, (at, text)
+    assert sources._blank_line(b"a\n", b"\nb")
+    assert sources._blank_line(b"a\r", b"\rb")
+
+
+def test_lines_without_a_blank_one_have_none(tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"a,b\n1,2\r\n3,4\n" * 1000)
+    assert not sources.sniff(path).blank_lines
+    assert not sources._blank_line(b"\n", b"a\nb\nc\r\n")

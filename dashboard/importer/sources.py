@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -143,11 +144,20 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+NEWLINES = 0x0A0A  # b"\n\n" as a 16-bit word, the same in either byte order
+
+
 def _blank_line(tail: bytes, chunk: bytes) -> bool:
-    """`BLANK_LINE.search(tail + chunk)`, by byte searches (the regexp over every byte cost
-    more than DuckDB's whole read of the file)."""
-    if b"\n\n" in chunk or BLANK_LINE.search(tail + chunk[:2]):
+    """`BLANK_LINE.search(tail + chunk)`, fast: the regexp over every byte cost more than
+    DuckDB's whole read of the file, and `b"\n\n" in chunk` 1.5 s per GB. Two newlines in a
+    row are a 16-bit word at an even or an odd offset, compared as arrays (0.6 s per GB)."""
+    if BLANK_LINE.search(tail + chunk[:2]):
         return True
+    data = np.frombuffer(chunk, np.uint8)
+    pairs = (len(data) - 1) // 2 * 2
+    for start in (0, 1):
+        if (data[start : start + pairs].view(np.uint16) == NEWLINES).any():
+            return True
     return b"\r" in chunk and (b"\n\r\n" in chunk or b"\r\r" in chunk)
 
 

@@ -53,7 +53,12 @@ def integer_sql(s: str, minimum: int | None) -> tuple[str, str, str]:
 def money_sql(s: str, non_negative: bool) -> tuple[str, str, str]:
     """Plain numbers; else without a currency sign, US thousands commas or a decimal comma."""
     plain = f"try_cast({s} as decimal(18, 4))"
-    bare = f"regexp_replace({s}, '^[$€£]\\s*|\\s*([$€£]|USD|EUR|GBP)$', '', 'g')"
+    # Only for cells that are not plain numbers: DuckDB computes a repeated subexpression once
+    # for every row, so an unguarded regexp here ran on every price.
+    bare = (
+        f"case when {plain} is null then "
+        f"regexp_replace({s}, '^[$€£]\\s*|\\s*([$€£]|USD|EUR|GBP)$', '', 'g') end"
+    )
     fallback = (
         f"case when regexp_matches({bare}, '^-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?$') "
         f"then try_cast(replace({bare}, ',', '') as decimal(18, 4)) "
