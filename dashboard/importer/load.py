@@ -199,27 +199,30 @@ def load(
     extras = [c for c in have if c.startswith("_x_")]
 
     required = set(table.required_columns) | (set(table.key) & have)
-    errors = []
+    # Per checked column, its rules as (condition, reason): the first that holds is the
+    # cell's reason (`e$`); a row is bad when any holds (`bad`, no reason text built).
+    errors: list[tuple[str, list[tuple[str, str]]]] = []
     for column in table.columns:
         name = column.name
         if name not in have or name in shape.derived:
             continue
-        whens = []
+        rules = []
         if name in required:
-            whens.append(f"when {_q('t', name)} is null then 'required value missing'")
+            rules.append((f"{_q('t', name)} is null", "'required value missing'"))
         if name in checks:
-            whens.append(
-                f"when {_q('t', name)} is not null and not coalesce({checks[name]}, false) "
-                f"then {literal(reasons[name])}"
+            rules.append(
+                (
+                    f"{_q('t', name)} is not null and not coalesce({checks[name]}, false)",
+                    literal(reasons[name]),
+                )
             )
         if name in ranges:
-            whens.append(
-                f"when {_q('t', name)} is not null and not {ranges[name]} "
-                f"then {literal(values.EXPECT_YEAR)}"
+            rules.append(
+                (f"{_q('t', name)} is not null and not {ranges[name]}", literal(values.EXPECT_YEAR))
             )
-        whens += _row_rules(table, name, have, shape)
-        if whens:
-            errors.append((name, f"case {' '.join(whens)} end"))
+        rules += _row_rules(table, name, have, shape)
+        if rules:
+            errors.append((name, rules))
 
     typed = f"typed_{n}"
     select = _canonical_select(table, shape, have, file_id)
@@ -246,10 +249,13 @@ def load(
             select *{"".join(", " + p for p in final_checks)} from instants
         ),
         checked as (
-            select *{"".join(f", {sql} as {_q('e', name)}" for name, sql in errors)} from zoned
+            select *{"".join(f", {_reason(rules)} as {_q('e', name)}" for name, rules in errors)}
+            from zoned
         )"""
 
-    any_error = " or ".join(f"{_q('e', name)} is not null" for name, _ in errors) or "false"
+    # A CASE holds only its first true condition: a null one is not true, hence the coalesce.
+    conditions = [condition for _, rules in errors for condition, _ in rules]
+    any_error = f"coalesce({' or '.join(conditions)}, false)" if conditions else "false"
     off_form = "".join(
         f" or ({values.timestamp_form_sql(_q('t', name))} & ~{bits}) <> 0"
         for name, bits in forms.items()
@@ -330,27 +336,39 @@ def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return con.execute(f"select count(*) = 0 from (from {table} limit 1)").fetchone()[0]
 
 
-def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[str]:
+def _reason(rules: list[tuple[str, str]]) -> str:
+    """The reason of the first rule that holds, else null."""
+    return f"case {' '.join(f'when {c} then {r}' for c, r in rules)} end"
+
+
+def _row_rules(table: Table, name: str, have: set[str], shape: Shape) -> list[tuple[str, str]]:
     if table.name != "order_lines":
         return []
     if name == "backordered_qty" and "qty" in have:
         bq, qty = _q("v", "backordered_qty"), _q("v", "qty")
         return [
-            f"when {qty} >= 1 and {bq} > {qty} "
-            f"then format('backordered_qty {{}} > qty {{}}', {bq}, {qty})"
+            (
+                f"{qty} >= 1 and {bq} > {qty}",
+                f"format('backordered_qty {{}} > qty {{}}', {bq}, {qty})",
+            )
         ]
     rules = []
     if name == "canceled_at" and "shipped_at" in have:
         rules.append(
-            f"when {_q('u', 'shipped_at')} is not null and {_q('u', 'canceled_at')} is not null "
-            "then 'both shipped_at and canceled_at set'"
+            (
+                f"{_q('u', 'shipped_at')} is not null and {_q('u', 'canceled_at')} is not null",
+                "'both shipped_at and canceled_at set'",
+            )
         )
     if name in ("shipped_at", "canceled_at") and "ordered_at" in have:
         # a line cannot leave before it was ordered: a wrong column or a wrong time zone
         at, ordered = _q("u", name), _q("u", "ordered_at")
         rules.append(
-            f"when {at} < {ordered} then format('{name} {{}} is before ordered_at {{}}', "
-            f"strftime({at}, '%Y-%m-%d %H:%M'), strftime({ordered}, '%Y-%m-%d %H:%M'))"
+            (
+                f"{at} < {ordered}",
+                f"format('{name} {{}} is before ordered_at {{}}', "
+                f"strftime({at}, '%Y-%m-%d %H:%M'), strftime({ordered}, '%Y-%m-%d %H:%M'))",
+            )
         )
     return rules
 
