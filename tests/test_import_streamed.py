@@ -9,6 +9,7 @@ import contextlib
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from polars.testing import assert_frame_equal
 from test_import import EXPORTS, counts, query
@@ -191,12 +192,57 @@ def test_a_blank_line_is_found_at_any_offset(tmp_path, text):
         path = tmp_path / "lines.csv"
         path.write_bytes(b"x" * at + text + b"\nrow\n")
         assert sources.sniff(path).blank_lines, (at, text)
-    assert sources._blank_line(b"a\n", b"\nb")
-    assert sources._blank_line(b"a\r", b"\rb")
+    assert blank_line(b"a\n", b"\nb")
+    assert blank_line(b"a\r", b"\rb")
 
 
 def test_lines_without_a_blank_one_have_none(tmp_path):
     path = tmp_path / "lines.csv"
     path.write_bytes(b"a,b\n1,2\r\n3,4\n" * 1000)
     assert not sources.sniff(path).blank_lines
-    assert not sources._blank_line(b"\n", b"a\nb\nc\r\n")
+    assert not blank_line(b"\n", b"a\nb\nc\r\n")
+
+
+def blank_line(tail: bytes, chunk: bytes) -> bool:
+    return sources._blank_line(tail, chunk, np.frombuffer(chunk, np.uint8))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"a, b", b"a ,b", b"a;b \n", b'a," b"', b'a,"b "', b"a\tb \r\n", b" a,b", b"a,b\n c"],
+)
+def test_a_space_that_may_begin_or_end_a_cell_is_found(tmp_path, text):
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"x,y\n" + text + b"\n")
+    assert sources.sniff(path).edge_spaces, text
+
+
+def test_spaces_inside_cells_leave_the_cells_untrimmed(tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"x,y\nBlue Widget,2026-11-05 10:00\n" * 1000)
+    assert not sources.sniff(path).edge_spaces
+
+
+def test_cells_are_trimmed_and_empty_ones_null_either_way(tmp_path):
+    """The same rows with and without spaces at cell edges load the same."""
+    rows = ["#1,1,2026-11-05T10:00:00Z,A-1,2,5.00,web,", "#2,1,2026-11-05T11:00:00Z,A-2,1,,web,"]
+    padded = [
+        "#1 , 1,2026-11-05T10:00:00Z , A-1,2,5.00,web,  ",
+        "#2,1,2026-11-05T11:00:00Z,A-2,1, ,web,",
+    ]
+    stored = []
+    for name, lines in (("plain", rows), ("padded", padded)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "order_lines.csv").write_text(HEADER + "\n".join(lines) + "\n")
+        db = folder / "d.duckdb"
+        assert import_paths([folder / "order_lines.csv"], db).ok
+        with duckdb.connect(str(db), read_only=True) as con:
+            stored.append(
+                con.sql(
+                    "select order_id, line_id, sku, unit_price, channel, shipped_at "
+                    "from order_lines order by 1"
+                ).fetchall()
+            )
+    assert stored[0] == stored[1]
+    assert stored[0][1][3] is None and stored[0][0][5] is None

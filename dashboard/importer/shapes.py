@@ -9,7 +9,8 @@ Three kinds of source, tried in this order:
   whose required columns the header carries (the one matching most columns).
 
 `shape()` returns a `Shape`: a SELECT over the staged rows giving `_pos`, `_row`, `_blank` and
-one text column per carried canonical column, cleaned (trimmed, empty = null).
+one text column per carried canonical column, from the row view's cells (trimmed, empty = null:
+`sources._cells`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard.contract import TABLES, Table
-from dashboard.importer.sources import Refused
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from dashboard.importer.sources import Refused, ident
 
 
 def literal(text: str) -> str:
@@ -36,12 +33,6 @@ def literal(text: str) -> str:
 def norm(name: str) -> str:
     """`Order ID ` -> `order_id`: how headers are compared with canonical names."""
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
-
-
-def clean(column: str) -> str:
-    """Trimmed, empty = null (the LIKE test first: 5x cheaper than trimming every cell)."""
-    c = ident(column)
-    return f"nullif(case when {c} like ' %' or {c} like '% ' then trim({c}) else {c} end, '')"
 
 
 @dataclass
@@ -124,16 +115,10 @@ def missing_message(table: str, missing: list[str], columns: list[str]) -> str:
 
 
 def _blank(columns: list[str]) -> str:
+    """A row with no value: the row views give trimmed cells, an empty one as null."""
     if not columns:
         return "true"
-    # coalesce stops at the first non-empty cell; a cell is all spaces only if it starts with
-    # one, so trim() runs only for those (trimming every first cell doubled the cost)
-    cells = ", ".join(
-        f"case when {ident(c)} like ' %' then nullif(trim({ident(c)}), '') "
-        f"else nullif({ident(c)}, '') end"
-        for c in columns
-    )
-    return f"coalesce({cells}) is null"
+    return f"coalesce({', '.join(ident(c) for c in columns)}) is null"
 
 
 def _position(order_id_sql: str) -> str:
@@ -187,7 +172,7 @@ def _canonical_shape(columns: list[str], file_name: str, rows_view: str) -> Shap
         columns,
         rows_view,
         sources,
-        {name: clean(src) for name, src in sources.items()},
+        {name: ident(src) for name, src in sources.items()},
     )
 
 
@@ -218,7 +203,7 @@ def _simple_shape(
         carried.append("qty_received")  # default qty when received
     currency = next((c for c in columns if norm(c) == "currency"), None)
     if currency:
-        select.append(f"{clean(currency)} as _x_currency")
+        select.append(f"{ident(currency)} as _x_currency")
     sql = f"select _pos, _row, {_blank(columns)} as _blank, {', '.join(select)} from {rows_view}"
     return Shape(
         table,
@@ -246,7 +231,7 @@ def _mapping_shape(columns: list[str], rows_view: str, mapping: Mapping) -> Shap
         spec = mapping.columns.get(name)
         if spec is None:
             if name in by_norm:  # an unmapped column that already has its canonical name
-                exprs[name] = clean(by_norm[name])
+                exprs[name] = ident(by_norm[name])
                 sources[name] = by_norm[name]
             continue
         source = spec.get("source")
@@ -255,7 +240,7 @@ def _mapping_shape(columns: list[str], rows_view: str, mapping: Mapping) -> Shap
                 missing_sources.append((name, source))
                 continue
             source = None
-        expr = clean(source) if source else "null::varchar"
+        expr = ident(source) if source else "null::varchar"
         values = spec.get("values") or {}
         if values:
             cases = " ".join(f"when {literal(k)} then {literal(v)}" for k, v in values.items())
@@ -289,7 +274,7 @@ def _shopify_shape(columns: list[str], rows_view: str) -> Shape:
     table = TABLES["order_lines"]
 
     def col(name: str) -> str:
-        return clean(name) if name in columns else "null::varchar"
+        return ident(name) if name in columns else "null::varchar"
 
     order_level = {
         "created": "Created at",
