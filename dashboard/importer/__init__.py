@@ -409,7 +409,7 @@ def recompute_local_dates(con: duckdb.DuckDBPyConnection, zone: str) -> None:
         sets = []
         for ts, local in table.date_columns.items():
             utc = f"make_timestamp(epoch_us({ts}))"
-            _, wall = values.utc_and_local_sql(utc, "null::timestamp", zone)
+            _, wall = values.utc_and_local_sql(utc, None, zone)
             sets.append(f"{local} = cast({wall} as date)")
         if sets:
             con.execute(f"update {table.name} set {', '.join(sets)}")

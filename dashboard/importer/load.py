@@ -171,7 +171,11 @@ def load(
             instant, local = values.timestamp_sql(s, fmt, forms.get(name))
             parsed += [f"{instant} as {_q('i', name)}", f"{local} as {_q('l', name)}"]
             post.append(f"make_timestamp(epoch_us({_q('i', name)})) as {_q('n', name)}")
-            utc, wall = values.utc_and_local_sql(_q("n", name), _q("l", name), zone)
+            utc, wall = values.utc_and_local_sql(
+                _q("n", name) if instant != values.NO_INSTANT else None,
+                _q("l", name) if local != values.NO_LOCAL else None,
+                zone,
+            )
             final_checks.append(f"{utc} as {_q('u', name)}")
             final_checks.append(f"{wall} as {_q('w', name)}")
             checks[name] = f"{_q('u', name)} is not null"
