@@ -157,9 +157,9 @@ def load(
         forms = dict(zip(iso, counted[2 : 2 + len(iso)], strict=True))
         direct = direct and counted[-1] == rows
 
-    parsed, checks, post, final_checks = [], {}, [], []
+    parsed, bads, post, final_checks = [], {}, [], []
     reasons: dict[str, str] = {}
-    ranges: dict[str, str] = {}  # a parsed date or time must also fall in 1970-2099
+    ranges: dict[str, str] = {}  # true for a parsed date or time outside 1970-2099
     for column in table.columns:
         name = column.name
         if name not in have:
@@ -178,33 +178,33 @@ def load(
             )
             final_checks.append(f"{utc} as {_q('u', name)}")
             final_checks.append(f"{wall} as {_q('w', name)}")
-            checks[name] = f"{_q('u', name)} is not null"
+            bads[name] = f"{_q('u', name)} is null"
             reasons[name] = values.EXPECT_TIMESTAMP
-            ranges[name] = values.in_range(_q("u", name))
+            ranges[name] = values.out_of_range(_q("u", name))
             continue
-        value = check = reason = None
+        value = bad = reason = None
         if column.type == "INTEGER":
-            value, reason, check = values.integer_sql(
-                s, values.INTEGER_RULES.get((table.name, name))
-            )
+            value, reason, bad = values.integer_sql(s, values.INTEGER_RULES.get((table.name, name)))
         elif column.type.startswith("DECIMAL"):
-            value, reason, check = values.money_sql(s, name in values.NON_NEGATIVE_MONEY)
+            value, reason, bad = values.money_sql(s, name in values.NON_NEGATIVE_MONEY)
         elif column.type == "BOOLEAN":
-            value, reason, check = values.boolean_sql(s)
+            value, reason, bad = values.boolean_sql(s)
         elif column.type == "DATE":
-            value, reason, check = values.date_sql(s, fmt or values.DateFormat("iso"))
+            value, reason, bad = values.date_sql(s, fmt or values.DateFormat("iso"))
         if value is None:
             continue
         parsed.append(f"{value} as {_q('v', name)}")
-        checks[name] = check.format(v=_q("v", name), s=_q("t", name))
+        bads[name] = bad.format(v=_q("v", name), s=_q("t", name))
         reasons[name] = reason
         if column.type == "DATE":
-            ranges[name] = values.date_in_range(_q("v", name))
+            ranges[name] = values.date_out_of_range(_q("v", name))
     extras = [c for c in have if c.startswith("_x_")]
 
     required = set(table.required_columns) | (set(table.key) & have)
     # Per checked column, its rules as (condition, reason): the first that holds is the
-    # cell's reason (`e$`); a row is bad when any holds (`bad`, no reason text built).
+    # cell's reason (`e$`); a row is bad when any holds (`any_error`, no reason text built).
+    # A condition is true for a bad cell, null or false otherwise, so they are OR-ed as they
+    # are and tested with CASE WHEN (a null is not true).
     errors: list[tuple[str, list[tuple[str, str]]]] = []
     for column in table.columns:
         name = column.name
@@ -213,17 +213,10 @@ def load(
         rules = []
         if name in required:
             rules.append((f"{_q('t', name)} is null", "'required value missing'"))
-        if name in checks:
-            rules.append(
-                (
-                    f"{_q('t', name)} is not null and not coalesce({checks[name]}, false)",
-                    literal(reasons[name]),
-                )
-            )
+        if name in bads:
+            rules.append((f"{_q('t', name)} is not null and {bads[name]}", literal(reasons[name])))
         if name in ranges:
-            rules.append(
-                (f"{_q('t', name)} is not null and not {ranges[name]}", literal(values.EXPECT_YEAR))
-            )
+            rules.append((ranges[name], literal(values.EXPECT_YEAR)))
         rules += _row_rules(table, name, have, shape)
         if rules:
             errors.append((name, rules))
@@ -257,9 +250,8 @@ def load(
             from zoned
         )"""
 
-    # A CASE holds only its first true condition: a null one is not true, hence the coalesce.
     conditions = [condition for _, rules in errors for condition, _ in rules]
-    any_error = f"coalesce({' or '.join(conditions)}, false)" if conditions else "false"
+    any_error = " or ".join(conditions) or "false"  # true, or null or false
     off_form = "".join(
         f" or ({values.timestamp_form_sql(_q('t', name))} & ~{bits}) <> 0"
         for name, bits in forms.items()
@@ -305,7 +297,7 @@ def load(
         # source row did not arrive; only those are checked again, for their reasons.
         out.rows_loaded = con.execute(
             f"""insert into {table.name} by name {checked(src)}
-            select {select} from checked where not ({any_error})"""
+            select {select} from checked where case when {any_error} then false else true end"""
         ).fetchone()[0]
         out.rows_rejected = rows - out.rows_loaded
         if out.rows_rejected:
@@ -318,7 +310,8 @@ def load(
     # columns per checked column, a full-width copy): those are recomputed for the bad rows.
     con.execute(
         f"""create or replace temp table {typed} as {checked(src)}
-        select _pos, {select}, ({any_error}) as _bad from checked"""
+        select _pos, {select}, case when {any_error} then true else false end as _bad
+        from checked"""
     )
     if errors:
         out.rows_rejected = con.execute(f"select count(*) from {typed} where _bad").fetchall()[0][0]

@@ -41,13 +41,18 @@ FIRST_YEAR, LAST_YEAR = 1970, 2100
 EXPECT_YEAR = f"expected a year from {FIRST_YEAR} to {LAST_YEAR - 1}"
 
 
+# Each *_sql gives (value, reason, bad): `bad` is a template over `{v}` (the value) and `{s}`
+# (the text), true for a cell whose text is not a valid value and never null for one, so a
+# row's rules are OR-ed as they are (`not coalesce(check, false)` per rule cost a tenth of a
+# 10M load).
+
+
 def integer_sql(s: str, minimum: int | None) -> tuple[str, str, str]:
-    """(value, reason, check): `check` is a template over `{v}` (the value) and `{s}` (the
-    text). '3.0' is 3; '3.5' is refused, not rounded."""
-    check = "({v} is not null and try_cast({s} as double) = {v}"
-    check += f" and {{v}} >= {minimum})" if minimum is not None else ")"
+    """'3.0' is 3; '3.5' is refused, not rounded (DuckDB's integer cast rounds it)."""
+    bad = "({v} is null or try_cast({s} as double) is distinct from {v}"
+    bad += f" or {{v}} < {minimum})" if minimum is not None else ")"
     reason = "expected an integer" + (f" >= {minimum}" if minimum is not None else "")
-    return f"try_cast({s} as integer)", reason, check
+    return f"try_cast({s} as integer)", reason, bad
 
 
 def money_sql(s: str, non_negative: bool) -> tuple[str, str, str]:
@@ -67,9 +72,9 @@ def money_sql(s: str, non_negative: bool) -> tuple[str, str, str]:
         f"then try_cast(replace(replace({bare}, '.', ''), ',', '.') as decimal(18, 4)) "
         f"else try_cast(replace({bare}, ',', '.') as decimal(18, 4)) end"
     )
-    check = "({v} is not null" + (" and {v} >= 0)" if non_negative else ")")
+    bad = "({v} is null" + (" or {v} < 0)" if non_negative else ")")
     reason = "expected a number" + (" >= 0" if non_negative else "")
-    return f"coalesce({plain}, {fallback})", reason, check
+    return f"coalesce({plain}, {fallback})", reason, bad
 
 
 def boolean_sql(s: str) -> tuple[str, str, str]:
@@ -77,7 +82,7 @@ def boolean_sql(s: str) -> tuple[str, str, str]:
         f"case when lower({s}) in ('true', 't', 'yes', 'y', '1') then true "
         f"when lower({s}) in ('false', 'f', 'no', 'n', '0') then false end"
     )
-    return value, EXPECT_BOOLEAN, "({v} is not null)"
+    return value, EXPECT_BOOLEAN, "({v} is null)"
 
 
 @dataclass(frozen=True)
@@ -135,11 +140,12 @@ def date_sql(s: str, fmt: DateFormat) -> tuple[str, str, str]:
     else:
         formats = ", ".join(literal(f) for f in _formats(fmt, with_time=True))
         value = f"cast(try_strptime({s}, [{formats}]) as date)"
-    return value, EXPECT_DATE, "({v} is not null)"
+    return value, EXPECT_DATE, "({v} is null)"
 
 
-def date_in_range(v: str) -> str:
-    return f"({v} >= date '{FIRST_YEAR}-01-01' and {v} < date '{LAST_YEAR}-01-01')"
+def date_out_of_range(v: str) -> str:
+    """True for a date outside 1970-2099; null for none."""
+    return f"({v} < date '{FIRST_YEAR}-01-01' or {v} >= date '{LAST_YEAR}-01-01')"
 
 
 OFFSET_RE = "(Z|[+-]\\d\\d(:?\\d\\d)?)$"
@@ -283,5 +289,6 @@ def utc_and_local_sql(
     return utc, wall
 
 
-def in_range(utc: str) -> str:
-    return f"({utc} >= timestamp '{FIRST_YEAR}-01-01' and {utc} < timestamp '{LAST_YEAR}-01-01')"
+def out_of_range(utc: str) -> str:
+    """True for a time outside 1970-2099; null for none."""
+    return f"({utc} < timestamp '{FIRST_YEAR}-01-01' or {utc} >= timestamp '{LAST_YEAR}-01-01')"
