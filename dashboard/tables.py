@@ -97,6 +97,15 @@ def delta_arrow(change: str | None) -> str:
     return "auto" if shows_change(change) else "off"
 
 
+def delta(change: str | None, up_is_good: bool = True) -> dict:
+    """st.metric's delta arguments for a formatted change: the change, its colour and arrow."""
+    return {
+        "delta": change,
+        "delta_color": delta_color(change, up_is_good),
+        "delta_arrow": delta_arrow(change),
+    }
+
+
 def money_symbol(currency: str) -> str:
     return {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency, f"{currency} ")
 

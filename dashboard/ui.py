@@ -51,8 +51,7 @@ from dashboard.tables import (
     UNIT_NAMES,
     _missing,
     count_flagged,
-    delta_arrow,
-    delta_color,
+    delta,
     fmt,
     fmt_change,
     group_totals,
@@ -399,13 +398,10 @@ def card(
         description = "Unavailable: " + value.removeprefix(queries.UNAVAILABLE)
     elif previous is not None or _missing(previous):
         description = f"last week {fmt(previous, unit, currency)}"
-    delta = None if unavailable else fmt_change(change, unit, currency)
     st.metric(
         label,
         fmt(value, unit, currency),
-        delta=delta,
-        delta_color=delta_color(delta, up_is_good=not up_is_bad),
-        delta_arrow=delta_arrow(delta),
+        **delta(None if unavailable else fmt_change(change, unit, currency), not up_is_bad),
         help=help,
         border=True,
         delta_description=description,

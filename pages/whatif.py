@@ -240,9 +240,7 @@ with results:
     cards[0].metric(
         "Accepted lines / units",
         f"{ui.fmt(accepted['lines'], 'count')} / {ui.fmt(accepted['units'], 'count')}",
-        delta=accepted_change,
-        delta_color=ui.delta_color(accepted_change),
-        delta_arrow=ui.delta_arrow(accepted_change),
+        **ui.delta(accepted_change),
         delta_description=f"lines; recorded {ui.fmt(recorded['lines'], 'count')} / "
         f"{ui.fmt(recorded['units'], 'count')}",
         border=True,
@@ -255,9 +253,7 @@ with results:
     cards[2].metric(
         "Accepted revenue",
         ui.fmt(accepted["revenue"], "money", conf.currency),
-        delta=revenue_change,
-        delta_color=ui.delta_color(revenue_change),
-        delta_arrow=ui.delta_arrow(revenue_change),
+        **ui.delta(revenue_change),
         delta_description=f"recorded {ui.fmt(recorded['revenue'], 'money', conf.currency)}",
         border=True,
     )
@@ -292,9 +288,7 @@ with results:
         headline_cards[index % 2].metric(
             row["figure"],
             ui.fmt(row["unavailable"] or row["scenario"], unit, conf.currency),
-            delta=change,
-            delta_color=ui.delta_color(change, row["up_is_good"]),
-            delta_arrow=ui.delta_arrow(change),
+            **ui.delta(change, row["up_is_good"]),
             delta_description=f"recorded {ui.fmt(row['baseline'], unit, conf.currency)}",
             border=True,
         )
