@@ -271,7 +271,11 @@ def utc_and_local_sql(
     if from_instant is None and local is None:
         return "null::timestamp", "null::timestamp"
     if zone_name in ("UTC", "Etc/UTC"):
-        both = f"coalesce({from_instant or local}, {local or from_instant})"
+        both = (
+            f"coalesce({from_instant}, {local})"
+            if from_instant and local
+            else from_instant or local
+        )
         return both, both
 
     def shifted(x: str, sign: str, from_utc: bool) -> str:
