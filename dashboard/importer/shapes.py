@@ -23,11 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dashboard.contract import TABLES, Table
-from dashboard.importer.sources import Refused, ident
-
-
-def literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
+from dashboard.importer.sources import Refused, ident, literal
 
 
 def norm(name: str) -> str:

@@ -311,8 +311,8 @@ def normalise(
     return out, malformed
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:
@@ -437,7 +437,7 @@ def _staging_table(
         "select count(*) from duckdb_databases() where database_name = 'staging'"
     ).fetchone()[0]
     if not attached:
-        con.execute(f"attach {_literal(str(workdir / 'staging.duckdb'))} as staging")
+        con.execute(f"attach {literal(str(workdir / 'staging.duckdb'))} as staging")
     return "table", f"staging.{raw}"
 
 
@@ -452,12 +452,12 @@ def _header(path: Path, encoding: str, delimiter: str) -> list[str]:
 
 def _read_csv(path: Path, delimiter: str, encoding: str) -> str:
     options = (
-        f"all_varchar = true, header = true, delim = {_literal(delimiter)}, quote = '\"', "
-        f"escape = '\"', encoding = {_literal(encoding)}, null_padding = false, "
+        f"all_varchar = true, header = true, delim = {literal(delimiter)}, quote = '\"', "
+        f"escape = '\"', encoding = {literal(encoding)}, null_padding = false, "
         # nothing left to guess: '#13527' is an order id, not a comment
         "comment = '', skip = 0"
     )
-    return f"read_csv({_literal(str(path))}, {options})"
+    return f"read_csv({literal(str(path))}, {options})"
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> Staged:
@@ -465,7 +465,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, n: int) -> Staged
     try:
         con.execute(
             f"create or replace temp table {raw} as "
-            f"select columns(*)::varchar from read_parquet({_literal(str(path))})"
+            f"select columns(*)::varchar from read_parquet({literal(str(path))})"
         )
     except duckdb.Error as e:
         raise Refused(first_line(str(e))) from e
