@@ -23,28 +23,51 @@ select
     coalesce(
         min(ordered_date) = max(ordered_date) and count(ordered_date) = count(*), false
     ) as is_one_day,
+    min(sku) as sku,
     min(ordered_date) as ordered_date
 from order_lines
 group by order_id;
 
+-- The orders holding a sku on a day are counted from the lines (no join of every line with
+-- its order, which cost a second); the shared ones are those less the orders holding that
+-- sku alone, counted from the orders.
 create or replace table whatif_basket_days as
-with sku_orders as (
-    select distinct
-        order_id,
-        sku
+with multiday_orders as (
+    select order_id
+    from whatif_order_days
+    where not is_one_day
+),
+
+sku_days as (
+    select
+        sku,
+        ordered_date,
+        count(distinct order_id) as count_orders
     from order_lines
+    anti join multiday_orders on order_lines.order_id = multiday_orders.order_id
+    group by sku, ordered_date
+),
+
+single_sku_days as (
+    select
+        sku,
+        ordered_date,
+        count(*) as count_single_sku_orders
+    from whatif_order_days
+    where is_one_day and not has_other_skus
+    group by sku, ordered_date
 ),
 
 final as (
     select
-        sku_orders.sku,
-        whatif_order_days.ordered_date,
-        count(*) as count_orders,
-        count(*) filter (where whatif_order_days.has_other_skus) as count_shared_orders
-    from sku_orders
-    inner join whatif_order_days on sku_orders.order_id = whatif_order_days.order_id
-    where whatif_order_days.is_one_day
-    group by sku_orders.sku, whatif_order_days.ordered_date
+        sku_days.sku,
+        sku_days.ordered_date,
+        sku_days.count_orders,
+        sku_days.count_orders - coalesce(single_sku_days.count_single_sku_orders, 0)
+            as count_shared_orders
+    from sku_days
+    left join single_sku_days
+        on sku_days.sku = single_sku_days.sku and sku_days.ordered_date = single_sku_days.ordered_date
 )
 
 select * from final;
