@@ -11,9 +11,10 @@
 --     orders whose lines fall on more than one date or miss a date (rare): a window may hold
 --     part of such an order, so the replay groups these few lines itself.
 --   whatif_backordered_lines: one row per backordered line (backordered_qty > 0 and a
---     backordered_at), with walk_order = its rank by (sku, backordered_at, order_id, line_id),
---     text compared as text; backordered_us and resolved_us are UTC microseconds since the
---     epoch (resolved = coalesce(shipped_at, canceled_at)); revenue = qty x unit_price.
+--     backordered_at), in the order of order_lines (clustered by date, which the replay's
+--     window filters on; it sorts the few it reads); backordered_us and resolved_us are UTC
+--     microseconds since the epoch (resolved = coalesce(shipped_at, canceled_at));
+--     revenue = qty x unit_price.
 -- Parameters: none. Inputs: order_lines.
 
 create or replace temp table whatif_order_days as
@@ -84,24 +85,16 @@ where not whatif_order_days.is_one_day;
 drop table whatif_order_days;
 
 create or replace table whatif_backordered_lines as
-with backordered as (
-    select
-        row_number() over (
-            order by sku, backordered_at, order_id, line_id
-        ) as walk_order,
-        sku,
-        order_id,
-        line_id,
-        backordered_date,
-        epoch_us(backordered_at) as backordered_us,
-        coalesce(shipped_date, canceled_date) as resolved_date,
-        epoch_us(coalesce(shipped_at, canceled_at)) as resolved_us,
-        backordered_qty,
-        qty,
-        (qty * coalesce(unit_price, 0))::double as revenue
-    from order_lines
-    where backordered_qty > 0 and backordered_at is not null
-)
-
-select * from backordered
-order by walk_order
+select
+    sku,
+    order_id,
+    line_id,
+    backordered_date,
+    epoch_us(backordered_at) as backordered_us,
+    coalesce(shipped_date, canceled_date) as resolved_date,
+    epoch_us(coalesce(shipped_at, canceled_at)) as resolved_us,
+    backordered_qty,
+    qty,
+    (qty * coalesce(unit_price, 0))::double as revenue
+from order_lines
+where backordered_qty > 0 and backordered_at is not null

@@ -4,7 +4,7 @@
 --   still outstanding at its start (is_carried: outstanding exactly as recorded, never judged).
 -- Columns: backordered_us and resolved_us are UTC instants in microseconds since the epoch
 --   (resolved = coalesce(shipped_at, canceled_at); null while open); revenue = qty x unit_price.
--- Order: sku, then (backordered_at, order_id, line_id), text compared as text (walk_order).
+-- Order: sku, then (backordered_at, order_id, line_id), text compared as text.
 -- Parameters: $from_date, $to_date.
 -- Inputs: whatif_backordered_lines (queries/whatif_derived.sql, rebuilt at every import);
 --   queries/whatif_events_direct.sql reads the same rows from order_lines.
@@ -25,7 +25,6 @@ with relevant as (
 
 final as (
     select
-        walk_order,
         sku,
         order_id,
         line_id,
@@ -38,5 +37,5 @@ final as (
     from relevant
 )
 
-select * exclude (walk_order) from final
-order by walk_order
+select * from final
+order by sku, backordered_us, order_id, line_id
