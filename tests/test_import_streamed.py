@@ -98,7 +98,7 @@ def test_source_rows_of_a_streamed_file_are_its_lines(tmp_path, loads):
 
 def test_source_rows_across_row_groups_and_the_column_order_stay(tmp_path, loads):
     # 300,000 rows fill three of DuckDB's row groups (122,880 rows each): the numbers are
-    # added after the insert, group after group, and _source_row stays the last column.
+    # added after the insert, from the rowids, and _source_row stays the last column.
     body = "".join(f"#{i},1,2026-11-02T10:00:00Z,A-1,1,9.50,web,\n" for i in range(1, 300_001))
     path = tmp_path / "order_lines.csv"
     path.write_text(HEADER + body, encoding="utf-8")
@@ -115,9 +115,8 @@ def test_source_rows_across_row_groups_and_the_column_order_stay(tmp_path, loads
     assert columns == [c.name for c in contract.stored_columns(contract.TABLES["order_lines"])]
 
 
-def test_number_rows_follows_the_rowids_where_the_default_would_not():
-    # Rows deleted before numbering leave gaps in the rowids that a sequence would close:
-    # the check finds the difference and the rows are numbered from their rowids.
+def test_number_rows_follows_the_rowids():
+    # Rows deleted before numbering leave gaps in the rowids: the numbers keep them.
     con = duckdb.connect()
     con.execute("create table t as select range as id from range(10)")
     con.execute("delete from t where id in (3, 4)")
