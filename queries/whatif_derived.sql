@@ -24,7 +24,7 @@ select
     coalesce(
         min(ordered_date) = max(ordered_date) and count(ordered_date) = count(*), false
     ) as is_one_day,
-    min(sku) as sku,
+    min(sku) as sku, -- the order's one sku when it has no other
     min(ordered_date) as ordered_date
 from order_lines
 group by order_id;

@@ -440,8 +440,8 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: str) -> None:
     table: row = position + 2 (the header is row 1), the position from the rowid.
 
     DuckDB's CSV reader gives no row numbers, and `row_number() over ()` would run the whole
-    insert on one thread. At 10M lines the update takes 0.4 s and its commit 0.7 s (a column
-    added with a sequence as its default took 1.4 s, on one thread, and the same commit)."""
+    insert on one thread. At 10M lines the update takes 0.3-0.4 s and its commit 0.5-0.7 s (a
+    column added with a sequence as its default took 1.0-1.4 s, on one thread)."""
     con.execute(f"alter table {table} add column _source_row bigint")
     con.execute(f"update {table} set _source_row = rowid - (select min(rowid) from {table}) + 2")
 
