@@ -23,8 +23,8 @@ import duckdb
 
 from dashboard.contract import CODES, Column, Table, stored_columns
 from dashboard.importer import values
-from dashboard.importer.shapes import Shape, ident, literal
-from dashboard.importer.sources import Refused, first_line
+from dashboard.importer.shapes import Shape
+from dashboard.importer.sources import Refused, first_line, ident, literal
 
 # Rows sampled for a streamed file's timestamp forms; a later cell of another form sends the
 # file to the staged path.

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dashboard.importer.shapes import ident, literal
+from dashboard.importer.sources import ident, literal
 
 INTEGER_RULES = {
     ("order_lines", "qty"): 1,
