@@ -250,6 +250,7 @@ def load(
 
     conditions = [condition for _, rules in errors for condition, _ in rules]
     any_error = " or ".join(conditions) or "false"  # true, or null or false
+    is_bad = f"case when {any_error} then true else false end"  # the row, never null
     off_form = "".join(
         f" or ({values.timestamp_form_sql(_q('t', name))} & ~{bits}) <> 0"
         for name, bits in forms.items()
@@ -294,7 +295,7 @@ def load(
         # source row did not arrive; only those are checked again, for their reasons.
         out.rows_loaded = con.execute(
             f"""insert into {table.name} by name {checked(src)}
-            select {select} from checked where case when {any_error} then false else true end"""
+            select {select} from checked where not {is_bad}"""
         ).fetchone()[0]
         out.rows_rejected = rows - out.rows_loaded
         if out.rows_rejected:
@@ -307,7 +308,7 @@ def load(
     # columns per checked column, a full-width copy): those are recomputed for the bad rows.
     con.execute(
         f"""create or replace temp table {typed} as {checked(src)}
-        select _pos, {select}, case when {any_error} then true else false end as _bad
+        select _pos, {select}, {is_bad} as _bad
         from checked"""
     )
     if errors:
