@@ -38,6 +38,13 @@ MACROS = Path(__file__).resolve().parent.parent / "queries" / "_filters.sql"
 # order_lines without them).
 SHIPMENT_EXTRAS = MACROS.parent / "shipment_extras.sql"
 WHATIF_DERIVED = MACROS.parent / "whatif_derived.sql"
+WHATIF_DERIVED_UPDATE = MACROS.parent / "whatif_derived_update.sql"
+DERIVED_TABLES = ("whatif_basket_days", "whatif_basket_multiday_lines", "whatif_backordered_lines")
+# An import that changed fewer than this share of the order lines updates the what-if tables
+# for the orders it changed; more, and they are rebuilt. At 10M lines an update for 150k
+# changed lines took 0.45 s against 5.8 s for a rebuild, and for every line 14.9 s against
+# 6.5 s.
+UPDATE_SHARE = 0.25
 
 META_SQL = [
     """create table if not exists imports (
@@ -154,14 +161,43 @@ def statements(sql: str) -> list[str]:
     return out
 
 
-def refresh_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the tables derived from the imported ones; the importer calls it last (after
-    the local dates are recomputed for a new time zone): sku_attributes, shipment_extras, and
-    the what-if's tables of queries/whatif_derived.sql (created here, not in the schema: a
-    database imported before them lacks them and the replay reads order_lines instead)."""
+def refresh_derived(con: duckdb.DuckDBPyConnection, changed: str | None = None) -> None:
+    """Bring the tables derived from the imported ones up to date; the importer calls it last
+    (after the local dates are recomputed for a new time zone): sku_attributes,
+    shipment_extras, and the what-if's tables of queries/whatif_derived.sql (created here,
+    not in the schema: a database imported before them lacks them and the replay reads
+    order_lines instead).
+
+    `changed`: a query of the order lines the import changed (order_id, ordered_date: the
+    lines it inserted and the stored ones it replaced), or None when every line may have
+    (new local dates). When those are few (UPDATE_SHARE) and the what-if tables exist, they
+    are updated for the changed orders (queries/whatif_derived_update.sql) instead of rebuilt
+    from every line: a weekly export into a 10M-line history then costs its own lines."""
     refresh_sku_attributes(con)
     _run(con, SHIPMENT_EXTRAS)
+    if changed is not None and has_derived_tables(con):
+        con.execute(f"create or replace temp table whatif_changed_lines as {changed}")
+        count_changed, count_lines = con.execute(
+            "select (select count(*) from whatif_changed_lines), (select count(*) from order_lines)"
+        ).fetchall()[0]
+        if count_changed < UPDATE_SHARE * count_lines:
+            _run(con, WHATIF_DERIVED_UPDATE)
+            con.execute("drop table whatif_changed_lines")
+            return
+        con.execute("drop table whatif_changed_lines")
     _run(con, WHATIF_DERIVED)
+
+
+def has_derived_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds the what-if's derived tables. One imported before they
+    existed does not (until its next import): the replay then reads order_lines directly,
+    slower, same result."""
+    rows = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where database_name = current_database() and table_name in $names",
+        {"names": list(DERIVED_TABLES)},
+    ).fetchall()
+    return rows[0][0] == len(DERIVED_TABLES)
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:

@@ -4,8 +4,8 @@
 -- Figures: basket_share = orders in the window holding this sku and another / orders in the
 --   window holding this sku, over the window's lines (an order counts once per sku).
 -- Parameters: $feature_from, $from_date.
--- Inputs: whatif_basket_days, whatif_basket_multiday_lines (queries/whatif_derived.sql, rebuilt
---   at every import); queries/whatif_basket_share_direct.sql computes the same from
+-- Inputs: whatif_basket_days, whatif_basket_multiday_lines (queries/whatif_derived.sql, kept up
+--   to date by every import); queries/whatif_basket_share_direct.sql computes the same from
 --   order_lines.
 
 with day_counts as (

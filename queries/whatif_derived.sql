@@ -1,6 +1,7 @@
 -- whatif_derived: tables the what-if replay reads instead of grouping every order line again.
--- Rebuilt from order_lines by store.refresh_derived at every import (after the local dates are
--- recomputed for a new time zone), inside the import's atomic write. A database imported
+-- Built from order_lines by store.refresh_derived, inside the import's atomic write: rebuilt
+-- by an import that changed many lines (or every local date, for a new time zone); one that
+-- changed a few updates them instead (queries/whatif_derived_update.sql, same rows). A database imported
 -- before these tables existed has none of them; the replay then reads order_lines directly
 -- (queries/whatif_basket_share_direct.sql, queries/whatif_events_direct.sql).
 --   whatif_basket_days: one row per (sku, ordered_date): count_orders = orders holding the sku

@@ -6,7 +6,7 @@
 --   (resolved = coalesce(shipped_at, canceled_at); null while open); revenue = qty x unit_price.
 -- Order: sku, then (backordered_at, order_id, line_id), text compared as text.
 -- Parameters: $from_date, $to_date.
--- Inputs: whatif_backordered_lines (queries/whatif_derived.sql, rebuilt at every import);
+-- Inputs: whatif_backordered_lines (queries/whatif_derived.sql, kept up to date by every import);
 --   queries/whatif_events_direct.sql reads the same rows from order_lines.
 
 with relevant as (

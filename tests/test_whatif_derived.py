@@ -1,24 +1,24 @@
-"""The what-if's derived tables (queries/whatif_derived.sql, rebuilt by store.refresh_derived at
-every import) give exactly what the direct queries on order_lines give."""
+"""The what-if's derived tables (queries/whatif_derived.sql, built by store.refresh_derived at
+every import, or updated by queries/whatif_derived_update.sql) give exactly what the direct
+queries on order_lines give."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
+import hypothesis.strategies as st
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
 from polars.testing import assert_frame_equal
 
 from dashboard import importer, store, whatif
 from dashboard.params import Period
 from dashboard.queries import run
+from dashboard.store import DERIVED_TABLES, has_derived_tables
 from dashboard.whatif import Rule, Scenario
-from dashboard.whatif.replay import DERIVED_TABLES, database_path, has_derived_tables
-
-# The module (the package's `replay` is the function of the same name).
-replay_module = sys.modules["dashboard.whatif.replay"]
+from dashboard.whatif.replay import database_path
 
 # Feature window of a 2026-Q3 replay: [2025-07-01, 2026-07-01).
 WINDOW = {"feature_from": date(2025, 7, 1), "from_date": date(2026, 7, 1)}
@@ -157,7 +157,7 @@ def test_replay_is_the_same_with_and_without_derived_tables(demo_con, monkeypatc
     whatif.replay_cache_clear()
     fast = whatif.replay(demo_con, scenario)
     whatif.replay_cache_clear()
-    monkeypatch.setattr(replay_module, "has_derived_tables", lambda con: False)
+    monkeypatch.setattr(store, "has_derived_tables", lambda con: False)
     direct = whatif.replay(demo_con, scenario)
     whatif.replay_cache_clear()
     assert (~fast.lines["accepted"]).sum() > 0
@@ -203,3 +203,144 @@ def test_derived_tables_are_rebuilt_on_import_and_time_zone_change(tmp_path):
         ("A", date(2026, 3, 9), 1, 0),
         ("B", date(2026, 3, 7), 1, 1),
     ]
+
+
+# An import that changes a few lines updates the what-if tables (queries/whatif_derived_update.sql)
+# instead of rebuilding them; they must hold the rows a rebuild gives.
+
+LINE_COLUMNS = (
+    "order_id,line_id,ordered_at,sku,qty,unit_price,backordered_qty,backordered_at,shipped_at"
+)
+
+
+def write_order_lines(path: Path, lines: dict[tuple[int, int], tuple]) -> Path:
+    """lines: {(order, line): (day of 2026-03, sku, backordered 0/1, shipped day or None)}."""
+    rows = [LINE_COLUMNS]
+    for (order, line), (day, sku, backordered, shipped) in sorted(lines.items()):
+        at = f"2026-03-{day:02d}T12:00:00Z"
+        rows.append(
+            f"{order},{line},{at},{sku},2,10,{backordered},{at if backordered else ''},"
+            f"{f'2026-03-{shipped:02d}T15:00:00Z' if shipped else ''}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def whatif_tables(db: Path) -> dict[str, list[tuple]]:
+    con = store.connect(db)
+    try:
+        return {t: con.sql(f"select * from {t} order by all").fetchall() for t in DERIVED_TABLES}
+    finally:
+        con.close()
+
+
+def rebuilt(db: Path, tmp_path: Path) -> dict[str, list[tuple]]:
+    """The what-if tables rebuilt from every line, on a copy of `db`."""
+    copy = tmp_path / "rebuilt.duckdb"
+    copy.write_bytes(db.read_bytes())
+    with store.writing(copy) as con:
+        store.refresh_derived(con)
+    return whatif_tables(copy)
+
+
+def import_twice(tmp_path: Path, first: dict, second: dict, monkeypatch) -> list[str]:
+    """Import `first`, then `second` (a later export); the what-if SQL files the second ran."""
+    db = tmp_path / "db.duckdb"
+    one = write_order_lines(tmp_path / "one" / "order_lines.csv", first)
+    assert importer.import_paths([one], db, timezone="UTC").ok
+    ran = []
+    real_run = store._run
+    monkeypatch.setattr(
+        store, "_run", lambda con, path: (ran.append(path.name), real_run(con, path))
+    )
+    two = write_order_lines(tmp_path / "two" / "order_lines.csv", second)
+    assert importer.import_paths([two], db).ok
+    monkeypatch.setattr(store, "_run", real_run)
+    return [name for name in ran if name.startswith("whatif")]
+
+
+def history(orders: int) -> dict[tuple[int, int], tuple]:
+    """`orders` orders on days 1-20: two skus each, every fifth backordered and shipped later."""
+    lines = {}
+    for order in range(1, orders + 1):
+        day = 1 + order % 20
+        for line, sku in ((1, "A"), (2, "B" if order % 3 else "A")):
+            backordered = int(order % 5 == 0)
+            lines[(order, line)] = (day, sku, backordered, day + 2 if order % 2 else None)
+    return lines
+
+
+def test_an_import_of_a_few_lines_updates_the_whatif_tables_as_a_rebuild_would(
+    tmp_path, monkeypatch
+):
+    first = history(40)
+    second = {
+        (1, 1): (25, "A", 0, None),  # order 1's first line moves to another day: now two days
+        (2, 1): first[(2, 1)][:3] + (9,),  # shipped now
+        (3, 1): (first[(3, 1)][0], "C", 1, None),  # another sku, backordered
+        (4, 2): (first[(4, 1)][0], "A", 0, None),  # order 4 holds A only now
+        (5, 1): first[(5, 1)],  # identical: left as it is
+        (41, 1): (26, "A", 1, None),  # a new order on a new day
+        (41, 2): (26, "C", 0, None),
+        (42, 1): (26, "C", 0, None),
+    }
+    ran = import_twice(tmp_path, first, second, monkeypatch)
+    assert ran == ["whatif_derived_update.sql"]
+    updated = whatif_tables(tmp_path / "db.duckdb")
+    assert updated == rebuilt(tmp_path / "db.duckdb", tmp_path)
+    assert ("1", "A", date(2026, 3, 25)) in updated["whatif_basket_multiday_lines"]
+    assert ("C", date(2026, 3, 26), 2, 1) in updated["whatif_basket_days"]
+
+
+def test_an_import_of_many_lines_rebuilds_the_whatif_tables(tmp_path, monkeypatch):
+    first = history(8)
+    second = {(order, 1): (27, "C", 0, None) for order in range(100, 110)}
+    assert import_twice(tmp_path, first, second, monkeypatch) == ["whatif_derived.sql"]
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    changes=st.dictionaries(
+        st.tuples(st.integers(1, 45), st.integers(1, 3)),
+        st.tuples(
+            st.integers(1, 24),
+            st.sampled_from("ABC"),
+            st.integers(0, 1),
+            st.one_of(st.none(), st.integers(25, 28)),
+        ),
+        max_size=8,
+    )
+)
+def test_updated_whatif_tables_equal_a_rebuild(tmp_path_factory, monkeypatch, changes):
+    tmp_path = tmp_path_factory.mktemp("update")
+    ran = import_twice(tmp_path, history(40), changes, monkeypatch)
+    if changes:
+        assert ran == ["whatif_derived_update.sql"]
+    assert whatif_tables(tmp_path / "db.duckdb") == rebuilt(tmp_path / "db.duckdb", tmp_path)
+
+
+def test_the_update_fills_the_tables_of_a_database_built_by_older_code(tmp_path, monkeypatch):
+    """Older code stored a walk_order rank in whatif_backordered_lines; the update leaves it
+    null (no reader reads it) rather than fail."""
+    first = history(40)
+    db = tmp_path / "db.duckdb"
+    assert importer.import_paths(
+        [write_order_lines(tmp_path / "one" / "order_lines.csv", first)], db, timezone="UTC"
+    ).ok
+    with store.writing(db) as con:
+        con.execute("alter table whatif_backordered_lines add column walk_order bigint")
+    second = {(41, 1): (26, "A", 1, None), (5, 1): first[(5, 1)][:3] + (9,)}
+    assert importer.import_paths(
+        [write_order_lines(tmp_path / "two" / "order_lines.csv", second)], db
+    ).ok
+    con = store.connect(db)
+    try:
+        added = con.sql(
+            "select order_id, walk_order from whatif_backordered_lines where order_id = '41'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert added == [("41", None)]

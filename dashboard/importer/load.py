@@ -6,6 +6,8 @@
 Into an empty table, a file without a repeated key is inserted as it is checked (no copy).
 Otherwise the rows go through `typed_<n>` and are merged: a key seen again replaces the stored
 row (within one file the later row wins), a row identical to the stored one is left as it is.
+The key and local dates of each replaced stored row are kept in `replaced_<table>` until the
+import ends, for the derived tables' update (`store.refresh_derived`).
 
 A streamed file (`streamed`: the rows are read from the file itself, without row numbers) is
 loaded only when nothing above needs the row numbers: an empty table, no blank or bad row, no
@@ -29,6 +31,7 @@ from dashboard.importer.sources import Refused, first_line, ident, literal
 # Rows sampled for a streamed file's timestamp forms; a later cell of another form sends the
 # file to the staged path.
 FORM_SAMPLE = 10_000
+REPLACED = "replaced_"  # + table: the stored rows a merge replaced (their key and local dates)
 
 
 class NeedsStaging(Exception):
@@ -531,6 +534,16 @@ def merge(
             ).fetchone()[0]
             if identical:
                 con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
+            kept = ", ".join(f"s.{c}" for c in (*table.key, *table.date_columns.values()))
+            replaced = REPLACED + table.name
+            con.execute(
+                f"create temp table if not exists {replaced} as "
+                f"select {kept} from {table.name} as s limit 0"
+            )
+            con.execute(
+                f"insert into {replaced} select {kept} from {table.name} as s "
+                f"semi join {new} as n on {on}"
+            )
             con.execute(f"delete from {table.name} as s using {new} as n where {on}")
     stored = ", ".join(c.name for c in stored_columns(table))
     con.execute(f"insert into {table.name} by name select {stored} from {new}")

@@ -45,9 +45,6 @@ FEATURE_NEEDS = {
 
 REPLAY_NEEDS = ["order_lines.backordered_qty", "order_lines.shipped_at", "order_lines.canceled_at"]
 
-# Built from order_lines at every import (queries/whatif_derived.sql, store.refresh_derived).
-DERIVED_TABLES = ("whatif_basket_days", "whatif_basket_multiday_lines", "whatif_backordered_lines")
-
 
 def replay_period(con: duckdb.DuckDBPyConnection, scenario: Scenario) -> Period:
     """The scenario's window, or the last full quarter of the data (by its last order day)."""
@@ -97,18 +94,6 @@ def _cached(kind: str, con: duckdb.DuckDBPyConnection, period: Period, compute):
     return _CACHE[key]
 
 
-def has_derived_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds the what-if's derived tables. One imported before they
-    existed does not (until its next import): the replay then reads order_lines directly,
-    slower, same result."""
-    rows = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where database_name = current_database() and table_name in $names",
-        {"names": list(DERIVED_TABLES)},
-    ).fetchall()
-    return rows[0][0] == len(DERIVED_TABLES)
-
-
 def feature_table(con: duckdb.DuckDBPyConnection, window: Period) -> pl.DataFrame:
     """One row per sku: each feature (null = cannot be computed) and the recorded rule.
     Cached per database version and window."""
@@ -121,7 +106,7 @@ def _feature_table(con: duckdb.DuckDBPyConnection, window: Period) -> pl.DataFra
     features = run(con, "whatif_features", params)
     basket = run(
         con,
-        "whatif_basket_share" if has_derived_tables(con) else "whatif_basket_share_direct",
+        "whatif_basket_share" if store.has_derived_tables(con) else "whatif_basket_share_direct",
         params,
     )
     columns = features.columns
@@ -214,7 +199,7 @@ def prepare_events(con: duckdb.DuckDBPyConnection, period: Period) -> Events:
 
 
 def _prepare_events(con: duckdb.DuckDBPyConnection, period: Period) -> Events:
-    name = "whatif_events" if has_derived_tables(con) else "whatif_events_direct"
+    name = "whatif_events" if store.has_derived_tables(con) else "whatif_events_direct"
     lines = run(con, name, {"from_date": period.from_date, "to_date": period.to_date})
     return events_from_lines(lines, period)
 
