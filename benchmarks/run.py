@@ -7,6 +7,8 @@ reprints the recorded import time) and times order_lines.csv alone into a new sc
 (the issue's "10M-line CSV" reading of the import target), then times, each in its own process,
 warm (one untimed run first, then `--repeat` timed runs; the figure is their median):
 
+- a week's export into a copy of the imported history (benchmarks/step.py `week_export`: the
+  history's last rows, half of their orders new, the other half's unshipped lines now shipped);
 - every metric of dashboard.queries.REGISTRY for the last full ISO week of the data;
 - metrics.weekly_review for that week; metrics.quarterly_top20 for the last full quarter;
 - the what-if replay (dashboard.whatif.replay, default scenario; "not available" without it);
@@ -50,10 +52,13 @@ from benchmarks.common import (  # noqa: E402
     size_dir,
 )
 
-STEPS = ("generate", "import", "metrics", "review", "top20", "replay", "pandas", "app")
+STEPS = ("generate", "import", "week", "metrics", "review", "top20", "replay", "pandas", "app")
 REVIEWS = ("weekly_review", "quarterly_top20")
 # Our steps whose peak memory counts against the memory target (not pandas, not the app).
-OURS = ("import", "metric", "weekly_review", "quarterly_top20", "replay", "core")
+OURS = ("import", "week", "metric", "weekly_review", "quarterly_top20", "replay", "core")
+# A week's export (the "week" step) holds this fraction of the history's order lines: the demo
+# spans about three years.
+WEEKS_OF_HISTORY = 156
 # Bytes per order line on disk: CSV ~160 + database ~65 + the import's scratch copy ~65,
 # measured at 1M and 10M (for the disk check).
 BYTES_PER_LINE = 300
@@ -283,6 +288,29 @@ def bench_size(label: str, args, report: Report, log) -> None:
     print(f"# {label}: {n_lines:,} order lines up to {last_day}; week {week}, quarter {quarter}")
     base = {"db": str(db), "repeat": args.repeat}
     results: dict[str, StepResult] = {}
+
+    if "week" in steps:
+        week_lines = max(n_lines // WEEKS_OF_HISTORY, 1)
+        scratch = size_dir(label) / "import-week.duckdb"
+        spec = {
+            "kind": "week",
+            "db": str(db),
+            "csv_dir": str(csv_dir(label)),
+            "week_dir": str(size_dir(label) / "week"),
+            "scratch": str(scratch),
+            "lines": week_lines,
+        }
+        r = run_step(spec, log=log, timeout=args.step_timeout)
+        for leftover in (scratch, scratch.with_name(scratch.name + ".lock")):
+            leftover.unlink(missing_ok=True)
+        report.add(
+            label,
+            "import a week's export",
+            r,
+            kind="week",
+            note=f"{r.info.get('rows', 0):,} rows of 6 files, {r.info.get('changed', 0):,} "
+            f"inserted or replaced, into the {n_lines:,}-line history",
+        )
 
     if "metrics" in steps:
         for name in metric_names():

@@ -5,9 +5,9 @@ Prints one JSON line: {"times": [...], "first": s, "peak_mb": MB, "info": {...},
 are the `repeat` runs after it. `peak_mb` is this process's peak resident set (ru_maxrss), so it
 covers the warm-up run too: Python, the imports, DuckDB's buffers and the result frames.
 
-Kinds: generate, import, metric (name), weekly_review, quarterly_top20, replay, core (the five
-metric functions the pandas reference computes), pandas (the reference, checked against ours
-outside the timing).
+Kinds: generate, import, week (a week's export into a copy of the imported history), metric
+(name), weekly_review, quarterly_top20, replay, core (the five metric functions the pandas
+reference computes), pandas (the reference, checked against ours outside the timing).
 """
 
 from __future__ import annotations
@@ -21,6 +21,47 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def week_export(csv_dir: Path, folder: Path, lines: int) -> list[Path]:
+    """A week's export of every file, made from the history's own last rows: the last `lines`
+    order lines and as many rows of the other order files, every second order of them a new
+    order (its id with a `W`), and the order lines of the others that had not shipped now
+    shipped three days after their order. Files without orders (skus, inbound) are exported
+    whole."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    out = []
+    for csv in sorted(csv_dir.glob("*.csv")):
+        target = folder / csv.name
+        rows = f"read_csv('{csv}', all_varchar = true)"
+        names = [r[0] for r in con.sql(f"describe from {rows}").fetchall()]
+        if "order_id" not in names:  # skus, inbound: small, exported whole
+            query = f"from {rows}"
+        else:
+            renamed = "case when hash(order_id) % 2 = 0 then order_id || 'W' else order_id end"
+            shipped = ""
+            if csv.stem == "order_lines":
+                shipped = (
+                    ", coalesce(shipped_at, case when canceled_at is null then strftime("
+                    "order_ts + interval 3 day, '%Y-%m-%dT%H:%M:%SZ') end) as shipped_at"
+                )
+            query = (
+                f"select * replace ({renamed} as order_id{shipped}) from (select *, "
+                f"try_cast(ordered_at as timestamptz) as order_ts from {rows}) "
+                if csv.stem == "order_lines"
+                else f"select * replace ({renamed} as order_id) from {rows} "
+            )
+            count = con.sql(f"select count(*) from {rows}").fetchall()[0][0]
+            query += f"limit {lines} offset {max(count - lines, 0)}"
+            if csv.stem == "order_lines":
+                query = f"select * exclude (order_ts) from ({query})"
+        con.execute(f"copy ({query}) to '{target}' (header)")
+        out.append(target)
+    return out
 
 
 def peak_mb() -> float:
@@ -86,6 +127,24 @@ def run(spec: dict) -> dict:
             db_bytes=db.stat().st_size,
             csv_bytes=sum(f.stat().st_size for f in files),
         )
+        return {"first": None, "times": [elapsed], "info": info}
+
+    if kind == "week":
+        import shutil
+
+        from dashboard import importer
+
+        folder = Path(spec["week_dir"])
+        files = week_export(Path(spec["csv_dir"]), folder, int(spec["lines"]))
+        db = Path(spec["scratch"])
+        shutil.copyfile(spec["db"], db)  # untimed: the history as the previous import left it
+        t0 = time.perf_counter()
+        report = importer.import_paths(files, db)
+        elapsed = time.perf_counter() - t0
+        info["rows"] = sum(f.rows_loaded or 0 for f in report.files)
+        info["changed"] = sum((f.rows_inserted or 0) + (f.rows_replaced or 0) for f in report.files)
+        if not report.ok:
+            raise RuntimeError(report.error or "the week's import failed")
         return {"first": None, "times": [elapsed], "info": info}
 
     from dashboard import store
