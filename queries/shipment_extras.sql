@@ -6,9 +6,10 @@
 -- Exact for every as-of day: a shipment's rank over the order's whole history is its rank
 --   among the shipments shipped by any day on or after its own, and later shipments never
 --   change it. Shipments without a shipped_at never count.
--- Rebuilt from shipments by store.refresh_derived at every import (after the local dates are
---   recomputed for a new time zone), and built by the schema upgrade of a database imported
---   before it existed. Sorted by shipped_date so a scan of some weeks skips the other row
+-- Rebuilt from shipments by store.refresh_derived at an import that changed many shipments (or
+--   every local date, for a new time zone; one that changed a few updates it instead:
+--   queries/shipment_extras_update.sql), and built by the schema upgrade of a database
+--   imported before it existed. Sorted by shipped_date so a scan of some weeks skips the other row
 --   groups.
 -- Parameters: none. Inputs: shipments.
 

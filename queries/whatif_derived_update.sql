@@ -14,24 +14,24 @@
 -- Run by store.refresh_derived, inside the import's atomic write. Rows are inserted by name: a
 -- database built by older code may hold more columns (whatif_backordered_lines' walk_order),
 -- which no reader reads.
--- Parameters: none. Inputs: order_lines, the what-if tables, whatif_changed_lines (temp:
+-- Parameters: none. Inputs: order_lines, the what-if tables, changed_order_lines (temp:
 --   order_id and ordered_date of every line the import inserted, and of the stored lines it
 --   replaced).
 
 create or replace temp table whatif_changed_orders as
 select distinct order_id
-from whatif_changed_lines;
+from changed_order_lines;
 
-create or replace temp table whatif_changed_order_lines as
+create or replace temp table whatif_lines_of_changed_orders as
 select order_lines.*
 from order_lines
 semi join whatif_changed_orders on order_lines.order_id = whatif_changed_orders.order_id;
 
 create or replace temp table whatif_changed_days as
-select ordered_date from whatif_changed_lines
+select ordered_date from changed_order_lines
 where ordered_date is not null
 union
-select ordered_date from whatif_changed_order_lines
+select ordered_date from whatif_lines_of_changed_orders
 where ordered_date is not null;
 
 delete from whatif_basket_multiday_lines
@@ -40,7 +40,7 @@ where order_id in (select order_id from whatif_changed_orders);
 insert into whatif_basket_multiday_lines by name
 with multiday_orders as (
     select order_id
-    from whatif_changed_order_lines
+    from whatif_lines_of_changed_orders
     group by order_id
     having not coalesce(
         min(ordered_date) = max(ordered_date) and count(ordered_date) = count(*), false
@@ -48,11 +48,11 @@ with multiday_orders as (
 )
 
 select distinct
-    whatif_changed_order_lines.order_id,
-    whatif_changed_order_lines.sku,
-    whatif_changed_order_lines.ordered_date
-from whatif_changed_order_lines
-semi join multiday_orders on whatif_changed_order_lines.order_id = multiday_orders.order_id;
+    whatif_lines_of_changed_orders.order_id,
+    whatif_lines_of_changed_orders.sku,
+    whatif_lines_of_changed_orders.ordered_date
+from whatif_lines_of_changed_orders
+semi join multiday_orders on whatif_lines_of_changed_orders.order_id = multiday_orders.order_id;
 
 delete from whatif_basket_days
 where ordered_date in (select ordered_date from whatif_changed_days);
@@ -124,10 +124,10 @@ select
     backordered_qty,
     qty,
     (qty * coalesce(unit_price, 0))::double as revenue
-from whatif_changed_order_lines
+from whatif_lines_of_changed_orders
 where backordered_qty > 0 and backordered_at is not null;
 
-drop table whatif_changed_order_lines;
+drop table whatif_lines_of_changed_orders;
 
 drop table whatif_changed_orders;
 

@@ -163,7 +163,7 @@ def import_paths(
         for i, source in enumerate(found):
             say(i / max(len(found), 1), f"reading {source.name}")
             f = _import_file(con, source, import_id, file_id, explicit, workdir, zone, money, i)
-            _drop_temp(con, keep=load.REPLACED)  # the file's staged rows: the next file's memory
+            _drop_temp(con, keep=store.REPLACED)  # the file's staged rows: the next file's memory
             money = money or f.currency
             report.files.append(f)
             _record_file(con, f)
@@ -171,7 +171,7 @@ def import_paths(
         say(0.95, "checking references")
         report.currency = money or DEFAULT_CURRENCY
         update_presence(con)
-        store.refresh_derived(con, None if new_dates else _changed_lines(con, first_file_id))
+        store.refresh_derived(con, None if new_dates else first_file_id)
         report.problems = referential_problems(con)
         con.execute("insert or replace into dataset values ('timezone', ?)", [zone])
         if money:  # known: given, saved, or read from a file; a default is not a decision
@@ -340,20 +340,6 @@ def _record_file(con: duckdb.DuckDBPyConnection, f: FileReport) -> None:
             f.notes,
         ],
     )
-
-
-def _changed_lines(con: duckdb.DuckDBPyConnection, first_file_id: int) -> str:
-    """The order lines this import changed (order_id, ordered_date): those its files inserted
-    (an identical row keeps its stored import) and the stored ones they replaced."""
-    changed = f"select order_id, ordered_date from order_lines where _import_id >= {first_file_id}"
-    replaced = load.REPLACED + "order_lines"
-    kept = con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'temp' and table_name = ?",
-        [replaced],
-    ).fetchall()[0][0]
-    if kept:
-        changed += f" union all select order_id, ordered_date from {replaced}"
-    return changed
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection, keep: str | None = None) -> None:

@@ -6,7 +6,7 @@
 Into an empty table, a file without a repeated key is inserted as it is checked (no copy).
 Otherwise the rows go through `typed_<n>` and are merged: a key seen again replaces the stored
 row (within one file the later row wins), a row identical to the stored one is left as it is.
-The key and local dates of each replaced stored row are kept in `replaced_<table>` until the
+The order and local date of each replaced stored row are kept in `replaced_<table>` until the
 import ends, for the derived tables' update (`store.refresh_derived`).
 
 A streamed file (`streamed`: the rows are read from the file itself, without row numbers) is
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from dashboard import store
 from dashboard.contract import CODES, Column, Table, stored_columns
 from dashboard.importer import values
 from dashboard.importer.shapes import Shape
@@ -31,7 +32,6 @@ from dashboard.importer.sources import Refused, first_line, ident, literal
 # Rows sampled for a streamed file's timestamp forms; a later cell of another form sends the
 # file to the staged path.
 FORM_SAMPLE = 10_000
-REPLACED = "replaced_"  # + table: the stored rows a merge replaced (their key and local dates)
 
 
 class NeedsStaging(Exception):
@@ -534,8 +534,8 @@ def merge(
             ).fetchone()[0]
             if identical:
                 con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
-            kept = ", ".join(f"s.{c}" for c in (*table.key, *table.date_columns.values()))
-            replaced = REPLACED + table.name
+            kept = ", ".join(f"s.{c}" for c in store.CHANGE_COLUMNS.get(table.name, table.key))
+            replaced = store.REPLACED + table.name
             con.execute(
                 f"create temp table if not exists {replaced} as "
                 f"select {kept} from {table.name} as s limit 0"
