@@ -41,10 +41,10 @@ WHATIF_DERIVED = MACROS.parent / "whatif_derived.sql"
 WHATIF_DERIVED_UPDATE = MACROS.parent / "whatif_derived_update.sql"
 SHIPMENT_EXTRAS_UPDATE = MACROS.parent / "shipment_extras_update.sql"
 DERIVED_TABLES = ("whatif_basket_days", "whatif_basket_multiday_lines", "whatif_backordered_lines")
-# An import that changed fewer than this share of the order lines updates the what-if tables
-# for the orders it changed; more, and they are rebuilt. At 10M lines an update for 150k
-# changed lines took 0.45 s against 5.8 s for a rebuild, and for every line 14.9 s against
-# 6.5 s.
+# An import that changed fewer than this share of a table's rows (order lines, shipments)
+# updates the tables derived from it for the orders it changed; more, and they are rebuilt. At
+# 10M lines the what-if tables' update for 150k changed lines took 0.45 s against 5.8 s for a
+# rebuild, and for every line 14.9 s against 6.5 s.
 UPDATE_SHARE = 0.25
 # A merge keeps the stored rows it replaces in `replaced_<table>` (load.merge), with these
 # columns, until the import ends: the updates need the orders and days they left.
@@ -186,10 +186,15 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, since: int | None = None) ->
 
 
 def _refresh(
-    con: duckdb.DuckDBPyConnection, table: str, build: Path, update: Path, since, built: bool
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    build: Path,
+    update: Path,
+    since: int | None,
+    built: bool,
 ) -> None:
-    """Run `update` over `changed_<table>` (order_id and ordered_date or shipped_date of each
-    changed row, both versions of a replaced one) when few rows changed, else `build`."""
+    """Run `update` over `changed_<table>` (the CHANGE_COLUMNS of each row the import changed,
+    both versions of a replaced one) when few rows changed, else `build`."""
     if since is not None and built:
         changed = f"changed_{table}"
         columns = ", ".join(CHANGE_COLUMNS[table])

@@ -6,8 +6,9 @@
 Into an empty table, a file without a repeated key is inserted as it is checked (no copy).
 Otherwise the rows go through `typed_<n>` and are merged: a key seen again replaces the stored
 row (within one file the later row wins), a row identical to the stored one is left as it is.
-The order and local date of each replaced stored row are kept in `replaced_<table>` until the
-import ends, for the derived tables' update (`store.refresh_derived`).
+For order lines and shipments, the order (and order date) of each replaced stored row is kept in
+`replaced_<table>` until the import ends, for the derived tables' update
+(`store.refresh_derived`).
 
 A streamed file (`streamed`: the rows are read from the file itself, without row numbers) is
 loaded only when nothing above needs the row numbers: an empty table, no blank or bad row, no
@@ -534,16 +535,17 @@ def merge(
             ).fetchone()[0]
             if identical:
                 con.execute(f"delete from {new} as n using {table.name} as s where {on} and {same}")
-            kept = ", ".join(f"s.{c}" for c in store.CHANGE_COLUMNS.get(table.name, table.key))
-            replaced = store.REPLACED + table.name
-            con.execute(
-                f"create temp table if not exists {replaced} as "
-                f"select {kept} from {table.name} as s limit 0"
-            )
-            con.execute(
-                f"insert into {replaced} select {kept} from {table.name} as s "
-                f"semi join {new} as n on {on}"
-            )
+            if table.name in store.CHANGE_COLUMNS:  # a table others are derived from
+                kept = ", ".join(f"s.{c}" for c in store.CHANGE_COLUMNS[table.name])
+                replaced = store.REPLACED + table.name
+                con.execute(
+                    f"create temp table if not exists {replaced} as "
+                    f"select {kept} from {table.name} as s limit 0"
+                )
+                con.execute(
+                    f"insert into {replaced} select {kept} from {table.name} as s "
+                    f"semi join {new} as n on {on}"
+                )
             con.execute(f"delete from {table.name} as s using {new} as n where {on}")
     stored = ", ".join(c.name for c in stored_columns(table))
     con.execute(f"insert into {table.name} by name select {stored} from {new}")
