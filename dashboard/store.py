@@ -37,6 +37,7 @@ MACROS = Path(__file__).resolve().parent.parent / "queries" / "_filters.sql"
 # schema (the weekly review reads it); the what-if's tables are optional (the replay reads
 # order_lines without them).
 SHIPMENT_EXTRAS = MACROS.parent / "shipment_extras.sql"
+DERIVED_ROWS = MACROS.parent / "derived_rows.sql"  # temp macros: each derived table's rows
 WHATIF_DERIVED = MACROS.parent / "whatif_derived.sql"
 WHATIF_DERIVED_UPDATE = MACROS.parent / "whatif_derived_update.sql"
 SHIPMENT_EXTRAS_UPDATE = MACROS.parent / "shipment_extras_update.sql"
@@ -130,6 +131,7 @@ def schema_version() -> str:
             *META_SQL,
             MACROS.read_text(),
             SHIPMENT_EXTRAS.read_text(),
+            DERIVED_ROWS.read_text(),
         ]
     )
     return hashlib.sha1(text.encode()).hexdigest()[:12]
@@ -141,6 +143,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for sql in META_SQL:
         con.execute(sql)
     _run(con, MACROS)
+    _run(con, DERIVED_ROWS)
     built = con.execute(
         "select count(*) from duckdb_tables() where database_name = current_database() "
         "and table_name = 'shipment_extras'"
@@ -180,6 +183,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, since: int | None = None) ->
     rebuilding them from every row: a weekly export into a 10M-line history costs its own
     lines."""
     refresh_sku_attributes(con)
+    _run(con, DERIVED_ROWS)
     _refresh(con, "shipments", SHIPMENT_EXTRAS, SHIPMENT_EXTRAS_UPDATE, since, built=True)
     built = has_derived_tables(con)
     _refresh(con, "order_lines", WHATIF_DERIVED, WHATIF_DERIVED_UPDATE, since, built=built)

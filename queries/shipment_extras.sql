@@ -11,27 +11,8 @@
 --   queries/shipment_extras_update.sql), and built by the schema upgrade of a database
 --   imported before it existed. Sorted by shipped_date so a scan of some weeks skips the other row
 --   groups.
--- Parameters: none. Inputs: shipments.
+-- Parameters: none. Inputs: shipments, through shipment_extras_rows (queries/derived_rows.sql).
 
 create or replace table shipment_extras as
-with numbered as (
-    select
-        order_id,
-        shipment_id,
-        shipped_date,
-        shipping_cost + coalesce(handling_cost, 0) as shipment_cost,
-        row_number() over (
-            partition by order_id order by shipped_at, shipment_id
-        ) as shipment_number
-    from shipments
-    where shipped_at is not null
-)
-
-select
-    order_id,
-    shipment_id,
-    shipped_date,
-    shipment_cost
-from numbered
-where shipment_number > 1
+select * from shipment_extras_rows(shipments)
 order by shipped_date, order_id

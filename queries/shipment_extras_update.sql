@@ -5,7 +5,8 @@
 -- new rows go at the end, not in shipped_date order, which only widens the last row groups'
 -- date ranges.
 -- Run by store.refresh_derived, inside the import's atomic write.
--- Parameters: none. Inputs: shipments, shipment_extras, changed_shipments (temp: order_id of
+-- Parameters: none. Inputs: shipments, shipment_extras, shipment_extras_rows
+--   (queries/derived_rows.sql), changed_shipments (temp: order_id of
 --   every shipment the import inserted, and of the stored ones it replaced).
 
 create or replace temp table changed_shipment_orders as
@@ -15,28 +16,15 @@ from changed_shipments;
 delete from shipment_extras
 where order_id in (select order_id from changed_shipment_orders);
 
-insert into shipment_extras by name
-with numbered as (
-    select
-        shipments.order_id,
-        shipments.shipment_id,
-        shipments.shipped_date,
-        shipments.shipping_cost + coalesce(shipments.handling_cost, 0) as shipment_cost,
-        row_number() over (
-            partition by shipments.order_id order by shipments.shipped_at, shipments.shipment_id
-        ) as shipment_number
-    from shipments
-    semi join changed_shipment_orders on shipments.order_id = changed_shipment_orders.order_id
-    where shipments.shipped_at is not null
-)
+create or replace temp table shipments_of_changed_orders as
+select shipments.*
+from shipments
+semi join changed_shipment_orders on shipments.order_id = changed_shipment_orders.order_id;
 
-select
-    order_id,
-    shipment_id,
-    shipped_date,
-    shipment_cost
-from numbered
-where shipment_number > 1
+insert into shipment_extras by name
+select * from shipment_extras_rows(shipments_of_changed_orders)
 order by shipped_date, order_id;
+
+drop table shipments_of_changed_orders;
 
 drop table changed_shipment_orders

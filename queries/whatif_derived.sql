@@ -16,7 +16,7 @@
 --     window filters on; it sorts the few it reads); backordered_us and resolved_us are UTC
 --     microseconds since the epoch (resolved = coalesce(shipped_at, canceled_at));
 --     revenue = qty x unit_price.
--- Parameters: none. Inputs: order_lines.
+-- Parameters: none. Inputs: order_lines; whatif_backordered_rows (queries/derived_rows.sql).
 
 create or replace temp table whatif_order_days as
 select
@@ -86,16 +86,4 @@ where not whatif_order_days.is_one_day;
 drop table whatif_order_days;
 
 create or replace table whatif_backordered_lines as
-select
-    sku,
-    order_id,
-    line_id,
-    backordered_date,
-    epoch_us(backordered_at) as backordered_us,
-    coalesce(shipped_date, canceled_date) as resolved_date,
-    epoch_us(coalesce(shipped_at, canceled_at)) as resolved_us,
-    backordered_qty,
-    qty,
-    (qty * coalesce(unit_price, 0))::double as revenue
-from order_lines
-where backordered_qty > 0 and backordered_at is not null
+from whatif_backordered_rows(order_lines)

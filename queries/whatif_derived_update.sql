@@ -14,7 +14,8 @@
 -- Run by store.refresh_derived, inside the import's atomic write. Rows are inserted by name: a
 -- database built by older code may hold more columns (whatif_backordered_lines' walk_order),
 -- which no reader reads.
--- Parameters: none. Inputs: order_lines, the what-if tables, changed_order_lines (temp:
+-- Parameters: none. Inputs: order_lines, the what-if tables, whatif_backordered_rows
+--   (queries/derived_rows.sql), changed_order_lines (temp:
 --   order_id and ordered_date of every line the import inserted, and of the stored lines it
 --   replaced).
 
@@ -113,19 +114,7 @@ delete from whatif_backordered_lines
 where order_id in (select order_id from whatif_changed_orders);
 
 insert into whatif_backordered_lines by name
-select
-    sku,
-    order_id,
-    line_id,
-    backordered_date,
-    epoch_us(backordered_at) as backordered_us,
-    coalesce(shipped_date, canceled_date) as resolved_date,
-    epoch_us(coalesce(shipped_at, canceled_at)) as resolved_us,
-    backordered_qty,
-    qty,
-    (qty * coalesce(unit_price, 0))::double as revenue
-from whatif_lines_of_changed_orders
-where backordered_qty > 0 and backordered_at is not null;
+from whatif_backordered_rows(whatif_lines_of_changed_orders);
 
 drop table whatif_lines_of_changed_orders;
 
