@@ -4,7 +4,8 @@ For each size (order lines) it builds the demo history once under benchmarks/dat
 (`dashboard.demo.generate`, orders = lines / 2.4, reused on later runs), imports it into
 benchmarks/data/<size>/dashboard.duckdb (timed; `--keep-db` reuses an imported database and
 reprints the recorded import time) and times order_lines.csv alone into a new scratch database
-(the issue's "10M-line CSV" reading of the import target), then times, each in its own process,
+(the issue's "10M-line CSV" reading of the import target) and, right after, DuckDB's plain load
+of the same file (no checks: the floor under the import), then times, each in its own process,
 warm (one untimed run first, then `--repeat` timed runs; the figure is their median):
 
 - a week's export into a copy of the imported history (benchmarks/step.py `week_export`: the
@@ -54,7 +55,8 @@ from benchmarks.common import (  # noqa: E402
 
 STEPS = ("generate", "import", "week", "metrics", "review", "top20", "replay", "pandas", "app")
 REVIEWS = ("weekly_review", "quarterly_top20")
-# Our steps whose peak memory counts against the memory target (not pandas, not the app).
+# Our steps whose peak memory counts against the memory target (not pandas, not the app, not
+# DuckDB's plain load, "floor").
 OURS = ("import", "week", "metric", "weekly_review", "quarterly_top20", "replay", "core")
 # A week's export (the "week" step) holds this fraction of the history's order lines: the demo
 # spans about three years.
@@ -193,6 +195,16 @@ def ensure_imported(label: str, report: Report, log, keep_db: bool, measure: boo
                 kind="import",
                 peak_mb=alone["peak_mb"],
             )
+            if "plain" in alone:
+                plain = alone["plain"]
+                report.add(
+                    label,
+                    PLAIN,
+                    value=plain["seconds"],
+                    note=f"recorded: {_plain_note(alone['seconds'], plain['seconds'])}",
+                    kind="floor",
+                    peak_mb=plain["peak_mb"],
+                )
         return True
     files = json.loads(generated_marker(label).read_text())["files"]
     # Import into a scratch file, then move it into place: a failed import keeps the old db.
@@ -236,6 +248,7 @@ def ensure_imported(label: str, report: Report, log, keep_db: bool, measure: boo
 # The "import of a 10M-line CSV under 30 s", read as the order lines file alone into a
 # new database (the whole set above is 1.8x the rows, in six files).
 ALONE = "import order_lines.csv alone"
+PLAIN = "DuckDB's plain load, same file"
 
 
 def import_alone(label: str, csv: Path, report: Report, log) -> dict | None:
@@ -249,7 +262,25 @@ def import_alone(label: str, csv: Path, report: Report, log) -> dict | None:
         return None
     seconds, rows = result.times[0], result.info["rows"]["order_lines"]
     report.add(label, ALONE, result, kind="import", note=_alone_note(label, seconds, rows))
-    return {"seconds": seconds, "rows": rows, "peak_mb": result.peak_mb}
+    alone = {"seconds": seconds, "rows": rows, "peak_mb": result.peak_mb}
+    # Right after it, DuckDB's own load of the same file: the floor under the import on the
+    # machine as it is now (its speed swings by a third within minutes).
+    plain = run_step({"kind": "plain_load", "file": str(csv), "db": str(scratch)}, log=log)
+    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if not plain.ok:
+        report.add(label, PLAIN, plain, kind="floor")
+        return alone
+    alone["plain"] = {"seconds": plain.times[0], "peak_mb": plain.peak_mb}
+    report.add(label, PLAIN, plain, kind="floor", note=_plain_note(seconds, plain.times[0]))
+    return alone
+
+
+def _plain_note(alone: float, plain: float) -> str:
+    return (
+        "create table as select * from read_csv(file), then a checkpoint: no checks, row "
+        f"numbers or derived tables; the import alone took {alone / plain:.2f}x this"
+    )
 
 
 def _alone_note(label: str, seconds: float, rows: int) -> str:

@@ -5,8 +5,9 @@ Prints one JSON line: {"times": [...], "first": s, "peak_mb": MB, "info": {...},
 are the `repeat` runs after it. `peak_mb` is this process's peak resident set (ru_maxrss), so it
 covers the warm-up run too: Python, the imports, DuckDB's buffers and the result frames.
 
-Kinds: generate, import, week (a week's export into a copy of the imported history), metric
-(name), weekly_review, quarterly_top20, replay, core (the five metric functions the pandas
+Kinds: generate, import, plain_load (DuckDB's own load of one CSV: no checks, no row numbers,
+no derived tables; the floor under the import), week (a week's export into a copy of the
+imported history), metric (name), weekly_review, quarterly_top20, replay, core (the five metric functions the pandas
 reference computes), pandas (the reference, checked against ours outside the timing).
 """
 
@@ -127,6 +128,24 @@ def run(spec: dict) -> dict:
             db_bytes=db.stat().st_size,
             csv_bytes=sum(f.stat().st_size for f in files),
         )
+        return {"first": None, "times": [elapsed], "info": info}
+
+    if kind == "plain_load":
+        import duckdb
+
+        from dashboard.importer import MEMORY_LIMIT
+        from dashboard.importer.sources import literal
+
+        db = Path(spec["db"])
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        with duckdb.connect(str(db)) as con:
+            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")  # the import's own cap
+            con.execute(f"create table t as select * from read_csv({literal(spec['file'])})")
+            con.execute("checkpoint")
+            elapsed = time.perf_counter() - t0
+            info["rows"] = con.execute("select count(*) from t").fetchall()[0][0]
         return {"first": None, "times": [elapsed], "info": info}
 
     if kind == "week":
