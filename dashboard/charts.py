@@ -318,8 +318,8 @@ def misses_chart(misses: pl.DataFrame, period: Period) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=misses["days_late"].to_list(),
-            y=misses["count_lines"].to_list(),
-            text=misses["count_lines"].to_list(),
+            y=misses["count_misses"].to_list(),
+            text=misses["count_misses"].to_list(),
             textposition="outside",
             hovertemplate="%{x} days late: %{y} lines<extra></extra>",
         )

@@ -408,6 +408,20 @@ def breakdown(
     return rows.drop("breakdown", *drop)
 
 
+def misses_by_days_late(promise: pl.DataFrame) -> pl.DataFrame:
+    """promise_hit_rate's days_late breakdown as what it is, the misses: per days late, the
+    missed lines and their share of all misses. (Every row of it is a miss, so its lines equal
+    its misses, its hits are 0 and its mean and median days late are its own key.)"""
+    rows = breakdown(promise, "days_late")
+    if queries.is_unavailable(rows) or "count_misses" not in rows.columns:
+        return rows
+    return rows.select(
+        "days_late",
+        "count_misses",
+        (pl.col("count_misses") / pl.col("count_misses").sum()).alias("share_of_misses"),
+    )
+
+
 def sku_rows(rate: pl.DataFrame, search: str = "") -> pl.DataFrame:
     """The per-SKU rows of backorder_rate (ranked), narrowed by a case-insensitive search."""
     rows = rate.filter(pl.col("sku").is_not_null())

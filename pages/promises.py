@@ -48,8 +48,7 @@ if ui.usable(review, f"No data in the 13 weeks to {view.week.label}."):
     )
 
 st.header("Misses by days late", divider="gray")
-# every row here is a miss: its hits (0) and hit rate (0%) say nothing
-misses = tables.breakdown(promise, "days_late").drop("count_hits", "hit_rate", strict=False)
+misses = tables.misses_by_days_late(promise)
 if ui.usable(misses, f"No missed promises in {period.label}."):
     ui.chart(charts.misses_chart(misses, period))
     ui.table(misses, "promise_misses_by_days_late", link_orders=False)

@@ -85,6 +85,25 @@ def test_top20_against_previous_gives_the_quarter_before_and_the_change_in_point
     assert result["line_rate_change"][1] is None  # no figure this quarter: no change
 
 
+def test_misses_by_days_late_are_the_misses_and_their_share():
+    promise = pl.DataFrame(
+        {
+            "breakdown": ["total", "days_late", "days_late"],
+            "group_value": [None, "1", "3"],
+            "count_lines": [10, 3, 1],
+            "count_hits": [6, 0, 0],
+            "count_misses": [4, 3, 1],
+            "hit_rate": [0.6, 0.0, 0.0],
+            "mean_days_late": [1.5, 1.0, 3.0],
+            "median_days_late": [1.0, 1.0, 3.0],
+        }
+    )
+    expected = pl.DataFrame(
+        {"days_late": ["1", "3"], "count_misses": [3, 1], "share_of_misses": [0.75, 0.25]}
+    )
+    assert_frame_equal(tables.misses_by_days_late(promise), expected)
+
+
 def test_order_columns_without_the_rest_shows_only_links_and_the_listed():
     frame = pl.DataFrame({"sku_page": ["x"], "sku": ["A"], "prev_line_rate": [0.1]})
     assert tables.order_columns(frame, ["sku"], rest=False) == ["sku_page", "sku"]
