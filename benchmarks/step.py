@@ -7,8 +7,9 @@ covers the warm-up run too: Python, the imports, DuckDB's buffers and the result
 
 Kinds: generate, import, plain_load (DuckDB's own load of one CSV: no checks, no row numbers,
 no derived tables; the floor under the import), week (a week's export into a copy of the
-imported history), metric (name), weekly_review, quarterly_top20, replay, core (the five metric functions the pandas
-reference computes), pandas (the reference, checked against ours outside the timing).
+imported history), metric (name), weekly_review, quarterly_top20, replay, core (the five
+metric functions the pandas reference computes), pandas (the reference, checked against ours
+outside the timing).
 """
 
 from __future__ import annotations
