@@ -16,7 +16,8 @@
 --     window filters on; it sorts the few it reads); backordered_us and resolved_us are UTC
 --     microseconds since the epoch (resolved = coalesce(shipped_at, canceled_at));
 --     revenue = qty x unit_price.
--- Parameters: none. Inputs: order_lines; whatif_backordered_rows (queries/derived_rows.sql).
+-- Parameters: none. Inputs: order_lines; whatif_basket_day_rows and whatif_backordered_rows
+--   (queries/derived_rows.sql).
 
 create or replace temp table whatif_order_days as
 select
@@ -30,49 +31,22 @@ select
 from order_lines
 group by order_id;
 
--- The orders holding a sku on a day are counted from the lines (no join of every line with
--- its order, which cost a second); the shared ones are those less the orders holding that
--- sku alone, counted from the orders.
+create or replace temp view whatif_one_day_lines as
+select order_lines.*
+from order_lines
+anti join whatif_order_days
+    on order_lines.order_id = whatif_order_days.order_id and not whatif_order_days.is_one_day;
+
+create or replace temp view whatif_one_day_orders as
+select * from whatif_order_days
+where is_one_day;
+
 create or replace table whatif_basket_days as
-with multiday_orders as (
-    select order_id
-    from whatif_order_days
-    where not is_one_day
-),
+select * from whatif_basket_day_rows(whatif_one_day_lines, whatif_one_day_orders);
 
-sku_days as (
-    select
-        sku,
-        ordered_date,
-        count(distinct order_id) as count_orders
-    from order_lines
-    anti join multiday_orders on order_lines.order_id = multiday_orders.order_id
-    group by sku, ordered_date
-),
+drop view whatif_one_day_orders;
 
-single_sku_days as (
-    select
-        sku,
-        ordered_date,
-        count(*) as count_single_sku_orders
-    from whatif_order_days
-    where is_one_day and not has_other_skus
-    group by sku, ordered_date
-),
-
-final as (
-    select
-        sku_days.sku,
-        sku_days.ordered_date,
-        sku_days.count_orders,
-        sku_days.count_orders - coalesce(single_sku_days.count_single_sku_orders, 0)
-            as count_shared_orders
-    from sku_days
-    left join single_sku_days
-        on sku_days.sku = single_sku_days.sku and sku_days.ordered_date = single_sku_days.ordered_date
-)
-
-select * from final;
+drop view whatif_one_day_lines;
 
 create or replace table whatif_basket_multiday_lines as
 select distinct

@@ -14,8 +14,8 @@
 -- Run by store.refresh_derived, inside the import's atomic write. Rows are inserted by name: a
 -- database built by older code may hold more columns (whatif_backordered_lines' walk_order),
 -- which no reader reads.
--- Parameters: none. Inputs: order_lines, the what-if tables, whatif_backordered_rows
---   (queries/derived_rows.sql), changed_order_lines (temp:
+-- Parameters: none. Inputs: order_lines, the what-if tables, whatif_basket_day_rows and
+--   whatif_backordered_rows (queries/derived_rows.sql), changed_order_lines (temp:
 --   order_id and ordered_date of every line the import inserted, and of the stored lines it
 --   replaced).
 
@@ -59,56 +59,28 @@ delete from whatif_basket_days
 where ordered_date in (select ordered_date from whatif_changed_days);
 
 -- The lines of the changed days' one-day orders: every line of such an order falls on its day.
-insert into whatif_basket_days by name
-with day_lines as (
-    select
-        order_lines.order_id,
-        order_lines.sku,
-        order_lines.ordered_date
-    from order_lines
-    semi join whatif_changed_days on order_lines.ordered_date = whatif_changed_days.ordered_date
-    anti join whatif_basket_multiday_lines
-        on order_lines.order_id = whatif_basket_multiday_lines.order_id
-),
+create or replace temp view whatif_changed_day_lines as
+select order_lines.*
+from order_lines
+semi join whatif_changed_days on order_lines.ordered_date = whatif_changed_days.ordered_date
+anti join whatif_basket_multiday_lines
+    on order_lines.order_id = whatif_basket_multiday_lines.order_id;
 
-sku_days as (
-    select
-        sku,
-        ordered_date,
-        count(distinct order_id) as count_orders
-    from day_lines
-    group by sku, ordered_date
-),
-
-orders as (
-    select
-        order_id,
-        min(sku) <> max(sku) as has_other_skus,
-        min(sku) as sku, -- the order's one sku when it has no other
-        min(ordered_date) as ordered_date
-    from day_lines
-    group by order_id
-),
-
-single_sku_days as (
-    select
-        sku,
-        ordered_date,
-        count(*) as count_single_sku_orders
-    from orders
-    where not has_other_skus
-    group by sku, ordered_date
-)
-
+create or replace temp view whatif_changed_day_orders as
 select
-    sku_days.sku,
-    sku_days.ordered_date,
-    sku_days.count_orders,
-    sku_days.count_orders - coalesce(single_sku_days.count_single_sku_orders, 0)
-        as count_shared_orders
-from sku_days
-left join single_sku_days
-    on sku_days.sku = single_sku_days.sku and sku_days.ordered_date = single_sku_days.ordered_date;
+    order_id,
+    min(sku) <> max(sku) as has_other_skus,
+    min(sku) as sku, -- the order's one sku when it has no other
+    min(ordered_date) as ordered_date
+from whatif_changed_day_lines
+group by order_id;
+
+insert into whatif_basket_days by name
+select * from whatif_basket_day_rows(whatif_changed_day_lines, whatif_changed_day_orders);
+
+drop view whatif_changed_day_orders;
+
+drop view whatif_changed_day_lines;
 
 delete from whatif_backordered_lines
 where order_id in (select order_id from whatif_changed_orders);
