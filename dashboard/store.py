@@ -144,11 +144,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(sql)
     _run(con, MACROS)
     _run(con, DERIVED_ROWS)
-    built = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and table_name = 'shipment_extras'"
-    ).fetchall()[0][0]
-    if not built:  # a new database, or one imported before the table existed
+    if not _has_tables(con, ["shipment_extras"]):  # new, or imported before the table existed
         _run(con, SHIPMENT_EXTRAS)
     con.execute("insert or replace into dataset values ('schema_version', ?)", [schema_version()])
 
@@ -203,7 +199,7 @@ def _refresh(
         changed = f"changed_{table}"
         columns = ", ".join(CHANGE_COLUMNS[table])
         query = f"select {columns} from {table} where _import_id >= {int(since)}"
-        if _has_temp_table(con, REPLACED + table):
+        if _has_tables(con, [REPLACED + table], database="temp"):
             query += f" union all select {columns} from {REPLACED}{table}"
         con.execute(f"create or replace temp table {changed} as {query}")
         count_changed, count_rows = con.execute(
@@ -218,24 +214,23 @@ def _refresh(
     _run(con, build)
 
 
-def _has_temp_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def _has_tables(
+    con: duckdb.DuckDBPyConnection, names: list[str], database: str | None = None
+) -> bool:
+    """Whether every table of `names` exists in `database` (default: the current one)."""
     rows = con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'temp' and table_name = ?",
-        [name],
+        "select count(*) from duckdb_tables() "
+        "where database_name = coalesce($database, current_database()) and table_name in $names",
+        {"database": database, "names": names},
     ).fetchall()
-    return rows[0][0] > 0
+    return rows[0][0] == len(names)
 
 
 def has_derived_tables(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database holds the what-if's derived tables. One imported before they
     existed does not (until its next import): the replay then reads order_lines directly,
     slower, same result."""
-    rows = con.execute(
-        "select count(*) from duckdb_tables() "
-        "where database_name = current_database() and table_name in $names",
-        {"names": list(DERIVED_TABLES)},
-    ).fetchall()
-    return rows[0][0] == len(DERIVED_TABLES)
+    return _has_tables(con, list(DERIVED_TABLES))
 
 
 def refresh_sku_attributes(con: duckdb.DuckDBPyConnection) -> None:
